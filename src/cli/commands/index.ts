@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { registerLifecycle } from './lifecycle.js';
+import { registerStatus } from './status.js';
+import { registerDoctor } from './doctor.js';
+import { registerLogs } from './logs.js';
+import { registerVersion } from './version.js';
+
+// Every subcommand, in the order --help lists them.
+export const registerCommands = (program: Command): void => {
+  registerLifecycle(program);
+  registerStatus(program);
+  registerDoctor(program);
+  registerLogs(program);
+  registerVersion(program);
+};

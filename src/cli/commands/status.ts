@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { withDaemon } from '../connect.js';
+import { printJson, table } from '../output.js';
+import type { Status } from '../../protocol/status.js';
+
+// Human summary of the status document; the JSON form is the contract.
+export const formatStatus = (s: Status): string => {
+  const rows: string[][] = [
+    ['daemon', `pid ${s.daemon.pid}, v${s.daemon.version}, up ${Math.round(s.daemon.uptime_s)}s`],
+    ['sandbox', `${s.sandbox.state}${s.sandbox.container ? ` (${s.sandbox.container})` : ''}${s.sandbox.detail ? ` — ${s.sandbox.detail}` : ''}`],
+    ['proxy', s.proxy.listen ?? 'not listening'],
+    ['inference', `${s.inference.listen ?? 'not listening'}, default ${s.inference.default_provider}`],
+    ['policy', `${s.policy.file} ${s.policy.valid ? `valid, ${s.policy.rules} rules` : 'INVALID'}`],
+    ['approvals', `${s.approvals.pending} pending`],
+  ];
+  if (s.policy.last_error) rows.push(['', `last error: ${s.policy.last_error.message}`]);
+  const enf = s.enforcement.map((e) => [`  ${e.layer}`, `${e.state}: ${e.detail}`]);
+  return table(rows) + (enf.length ? `\nenforcement (live probe):\n${table(enf)}` : '') + '\n';
+};
+
+export const registerStatus = (program: Command): void => {
+  program
+    .command('status')
+    .description('show daemon, sandbox, proxy, inference, policy and enforcement state')
+    .option('--json', 'print the status document as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const s = await withDaemon('status', (c) => c.request('status'));
+      if (opts.json) printJson(s);
+      else process.stdout.write(formatStatus(s));
+    });
+};

@@ -1,0 +1,48 @@
+// The contract between the policy engine and its users (egress proxy, approvals, TUI).
+// The policy module implements it; the proxy depends only on this file.
+
+export type Verdict = 'allow' | 'deny' | 'ask';
+
+// One outbound request as the proxy sees it. `ip` is the resolved address the proxy will dial.
+export interface EgressRequest {
+  host: string;
+  port: number;
+  ip?: string;
+  method?: string;
+  path?: string;
+  query?: string;
+}
+
+export interface PolicyDecision {
+  verdict: Verdict;
+  // "<network_policies key>/endpoints[<i>]" (or "deny_rules…", "private-address", "default") — what decided it.
+  rule: string | null;
+  // One sentence for the refusal body / audit line.
+  reason: string;
+  // enforcement: audit — the rule would deny, but traffic is let through and logged.
+  audit: boolean;
+  // For ask/deny: the rule that came closest (same host other port, sibling domain, …) for the queue's hint.
+  closest: string | null;
+}
+
+// A rule written from the approval queue ("always" decisions); lands in the YAML with a stamp.
+export interface RuleAddition {
+  host: string;
+  port: number;
+  action: 'allow' | 'deny';
+  approved_by: string;
+  comment?: string;
+  // Optional method/path scope (L7) when known.
+  path_prefix?: string;
+}
+
+export interface PolicyEngine {
+  // Pure and fast (compiled index; no scans). Safe to call for every connection and request.
+  decide(req: EgressRequest): PolicyDecision;
+  // Bumps on every successful swap.
+  readonly generation: number;
+  // Called after a new policy is in force (hot reload or write); the proxy re-checks live connections.
+  onChange(fn: () => void): () => void;
+  // Writes a rule into the policy file (comments kept, atomic, backup) and swaps it in before resolving.
+  addRule(rule: RuleAddition): Promise<void>;
+}

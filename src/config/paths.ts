@@ -15,6 +15,11 @@ export interface Paths {
   daemonLog: string;
   auditLog: string;
   usageLedger: string;
+  // Bind-mounted into the sandbox at /run/clawdeck: its only way out (no network namespace access).
+  sandboxDir: string;
+  egressSocket: string;
+  inferenceSocket: string;
+  gatewaySocket: string;
 }
 
 // Resolves clawdeck's three directories: CLAWDECK_HOME (tests, several instances) or XDG.
@@ -47,6 +52,10 @@ export const resolvePaths = (env: NodeJS.ProcessEnv = process.env): Paths => {
     daemonLog: join(stateDir, 'daemon.log'),
     auditLog: join(stateDir, 'audit.jsonl'),
     usageLedger: join(stateDir, 'usage.jsonl'),
+    sandboxDir: join(runDir, 'sandbox'),
+    egressSocket: join(runDir, 'sandbox', 'egress.sock'),
+    inferenceSocket: join(runDir, 'sandbox', 'inference.sock'),
+    gatewaySocket: join(runDir, 'sandbox', 'gateway.sock'),
   };
 };
 
@@ -56,4 +65,10 @@ export const ensureDirs = (p: Paths): void => {
   mkdirSync(p.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(p.runDir, { recursive: true, mode: 0o700 });
   if ((statSync(p.runDir).mode & 0o077) !== 0) chmodSync(p.runDir, 0o700);
+  // The sandbox user (another uid) must reach the sockets here; sticky so it cannot replace ours.
+  mkdirSync(p.sandboxDir, { recursive: true });
+  chmodSync(p.sandboxDir, 0o1777);
 };
+
+// Path of a socket inside the container (the sandbox dir is mounted at /run/clawdeck).
+export const SANDBOX_MOUNT = '/run/clawdeck';

@@ -36,6 +36,12 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // Checked first, before any service binds ports another daemon holds.
+    if (await socketAnswers(this.paths.socket)) {
+      throw new ClawdeckError('DAEMON_ALREADY_RUNNING', `another daemon answers on ${this.paths.socket}`, {
+        hint: 'Use it (clawdeck attach) or stop it first (clawdeck down).',
+      });
+    }
     const config = loadConfig(this.paths.configFile);
     this.store = new SnapshotStore(initialSnapshot(this.paths, config, this.options.noSandbox, this.startedAt));
     this.server = new SocketServer((msg, err) => this.log.error(msg, { err }));
@@ -53,11 +59,6 @@ export class Daemon {
     this.store.subscribe((snap) => this.server.broadcast('snapshot', snap));
     this.services = await startServices(ctx);
     // The socket opens last: a client that can connect sees a fully started daemon.
-    if (await socketAnswers(this.paths.socket)) {
-      throw new ClawdeckError('DAEMON_ALREADY_RUNNING', `another daemon answers on ${this.paths.socket}`, {
-        hint: 'Use it (clawdeck attach) or stop it first (clawdeck down).',
-      });
-    }
     rmSync(this.paths.socket, { force: true });
     await this.server.listen(this.paths.socket);
     this.listening = true;

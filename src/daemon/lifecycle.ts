@@ -112,9 +112,10 @@ export const startDaemon = async (paths: Paths, opts: { noSandbox: boolean; time
         }
       }
     });
-    child.once('exit', (code) => {
+    // The pipe closes without a line only if the daemon died before reporting (crash, kill).
+    ready.on('close', () => {
       clearTimeout(timer);
-      resolve({ ok: false, error: { code: 'DAEMON_EXITED', message: `the daemon exited during start (code ${code})`, kind: 'bug' } });
+      resolve({ ok: false, error: { code: 'DAEMON_EXITED', message: `the daemon exited during start (code ${child.exitCode})`, kind: 'bug' } });
     });
   });
   child.unref();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
+import { writeSync, closeSync } from 'node:fs';
 import { resolvePaths } from '../config/paths.js';
 import { Daemon } from './daemon.js';
 import { toErrorPayload } from '../protocol/errors.js';
@@ -7,9 +7,9 @@ import { toErrorPayload } from '../protocol/errors.js';
 // Entry of the detached daemon process. `clawdeck up` reads one JSON line from fd 3: ready or the error.
 const report = (msg: unknown): void => {
   try {
-    const ready = createWriteStream('', { fd: 3 });
-    ready.end(JSON.stringify(msg) + '\n');
-    ready.on('error', () => undefined);
+    // Synchronous, so the line is in the pipe even if the process exits right after.
+    writeSync(3, JSON.stringify(msg) + '\n');
+    closeSync(3);
   } catch {
     // started without a readiness pipe (e.g. by hand): nothing to tell
   }

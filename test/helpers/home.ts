@@ -1,0 +1,73 @@
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type Result } from 'execa';
+import { resolvePaths, type Paths } from '../../src/config/paths.js';
+import { isAlive } from '../../src/daemon/lifecycle.js';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+// Config for test daemons: ephemeral ports so parallel tests never collide.
+export const TEST_CONFIG = `proxy:
+  listen: 127.0.0.1:0
+inference:
+  listen: 127.0.0.1:0
+`;
+
+export interface TestHome {
+  dir: string;
+  paths: Paths;
+  env: NodeJS.ProcessEnv;
+  // Runs the built CLI with this home; never throws on a non-zero exit.
+  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Result>;
+  // Stops a daemon started in this home (even a wedged one) and removes the directory.
+  cleanup(): Promise<void>;
+}
+
+// A fresh CLAWDECK_HOME with the given config.yaml (TEST_CONFIG by default).
+export const makeHome = (config: string = TEST_CONFIG): TestHome => {
+  const dir = mkdtempSync(join(tmpdir(), 'clawdeck-test-'));
+  const env = { ...process.env, CLAWDECK_HOME: dir, NO_COLOR: '1' };
+  const paths = resolvePaths(env);
+  mkdirSync(paths.configDir, { recursive: true });
+  writeFileSync(paths.configFile, config);
+  const cli: TestHome['cli'] = (args, opts = {}) =>
+    execa(process.execPath, [CLI, ...args], {
+      env: { ...env, ...opts.env },
+      reject: false,
+      input: opts.input,
+      timeout: opts.timeout ?? 60_000,
+    });
+  return {
+    dir,
+    paths,
+    env,
+    cli,
+    cleanup: async () => {
+      await cli(['down'], { timeout: 30_000 });
+      try {
+        const pid = Number(readFileSync(paths.pidFile, 'utf8'));
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      } catch {
+        // no pid file: nothing left running
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+// Polls a condition until it holds (no fixed sleeps); throws with the label after the timeout.
+export const waitFor = async <T>(fn: () => T | Promise<T>, label: string, timeoutMs = 10_000): Promise<NonNullable<T>> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};

@@ -76,7 +76,11 @@ export interface UpResult {
 }
 
 // Starts the detached daemon (own session, no terminal: survives SSH logout) unless one already answers.
-export const startDaemon = async (paths: Paths, opts: { noSandbox: boolean; timeoutMs?: number }): Promise<UpResult> => {
+// `env` must resolve to the same `paths` (it is what the daemon process sees).
+export const startDaemon = async (
+  paths: Paths,
+  opts: { noSandbox: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+): Promise<UpResult> => {
   ensureDirs(paths);
   if (await socketAnswers(paths.socket)) {
     const c = await DaemonClient.connect(paths.socket, 'up');
@@ -89,7 +93,7 @@ export const startDaemon = async (paths: Paths, opts: { noSandbox: boolean; time
   const child = spawn(process.execPath, [DAEMON_MAIN, ...(opts.noSandbox ? ['--no-sandbox'] : [])], {
     detached: true,
     stdio: ['ignore', out, out, 'pipe'],
-    env: process.env,
+    env: opts.env ?? process.env,
   });
   closeSync(out);
   const ready = child.stdio[3] as NodeJS.ReadableStream;

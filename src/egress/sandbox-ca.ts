@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto, randomBytes, createPrivateKey } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+x509.cryptoProvider.set(webcrypto as Crypto);
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+const LEAF_DAYS = 30;
+const MAX_LEAVES = 2048;
+
+export interface LeafCert {
+  key: string;
+  cert: string;
+  expires: number;
+}
+
+const pemKey = async (key: CryptoKey): Promise<string> => {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+};
+
+const importKey = (pem: string): Promise<CryptoKey> => {
+  const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' });
+  return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
+};
+
+const serial = (): string => {
+  const b = randomBytes(16);
+  b[0] = b[0]! & 0x7f; // positive INTEGER
+  return b.toString('hex');
+};
+
+// The per-sandbox certificate authority used to terminate TLS toward the sandbox. The key stays on the host
+// (0600, state dir); only the certificate is given to the container's trust stores.
+export class SandboxCa {
+  private readonly leaves = new Map<string, Promise<LeafCert>>();
+  private leafKeys: Promise<CryptoKeyPair> | undefined;
+
+  private constructor(
+    readonly certPem: string,
+    private readonly caKey: CryptoKey,
+    private readonly caCert: x509.X509Certificate,
+  ) {}
+
+  // Loads the CA from dir, creating it on first use (ca.key 0600, ca.crt 0644).
+  static async loadOrCreate(dir: string, label = 'clawdeck sandbox CA'): Promise<SandboxCa> {
+    const keyFile = join(dir, 'ca.key');
+    const certFile = join(dir, 'ca.crt');
+    if (existsSync(keyFile) && existsSync(certFile)) {
+      const certPem = readFileSync(certFile, 'utf8');
+      return new SandboxCa(certPem, await importKey(readFileSync(keyFile, 'utf8')), new x509.X509Certificate(certPem));
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+    const now = Date.now();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: `CN=${label} ${randomBytes(4).toString('hex')}, O=clawdeck`,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 3650 * DAY),
+      keys,
+      signingAlgorithm: ALG,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    writeFileSync(keyFile, await pemKey(keys.privateKey), { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+    const certPem = cert.toString('pem') + '\n';
+    writeFileSync(certFile, certPem, { mode: 0o644 });
+    return new SandboxCa(certPem, keys.privateKey, cert);
+  }
+
+  // A certificate for one host name or IP literal, signed by this CA; cached until near expiry.
+  leafFor(host: string): Promise<LeafCert> {
+    const name = host.toLowerCase();
+    const cached = this.leaves.get(name);
+    if (cached) return cached.then((l) => (l.expires - Date.now() > DAY ? l : this.mint(name)));
+    return this.mint(name);
+  }
+
+  private mint(name: string): Promise<LeafCert> {
+    if (this.leaves.size >= MAX_LEAVES) this.leaves.delete(this.leaves.keys().next().value!);
+    const p = this.issue(name);
+    this.leaves.set(name, p);
+    p.catch(() => this.leaves.delete(name));
+    return p;
+  }
+
+  private async issue(name: string): Promise<LeafCert> {
+    // One leaf key for all hosts (as inspecting proxies do): per-host signing is cheap, key generation is not.
+    this.leafKeys ??= webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+    const keys = await this.leafKeys;
+    const now = Date.now();
+    const expires = now + LEAF_DAYS * DAY;
+    const san = isIP(name) ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name };
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: `CN=${name}`,
+      issuer: this.caCert.subject,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(expires),
+      signingKey: this.caKey,
+      publicKey: keys.publicKey,
+      signingAlgorithm: ALG,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([san]),
+        await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
+      ],
+    });
+    return { key: await pemKey(keys.privateKey), cert: cert.toString('pem') + '\n' + this.certPem, expires };
+  }
+}
+

@@ -5,6 +5,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { printJson } from './output.js';
 import { VERSION } from '../daemon/version.js';
 import { registerCommands } from './commands/index.js';
+import { attach } from './commands/attach.js';
 
 const program = new Command('clawdeck')
   .description('Console for a sandboxed OpenClaw agent: chat, inference meter, egress approvals, policy.')
@@ -14,6 +15,8 @@ const program = new Command('clawdeck')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerCommands(program);
+// Bare `clawdeck`: start the daemon if needed, then open the console.
+program.action(() => attach({ up: true }));
 
 const jsonRequested = process.argv.includes('--json');
 

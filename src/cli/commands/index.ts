@@ -4,10 +4,12 @@ import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 import { registerLogs } from './logs.js';
 import { registerVersion } from './version.js';
+import { registerAttach } from './attach.js';
 
 // Every subcommand, in the order --help lists them.
 export const registerCommands = (program: Command): void => {
   registerLifecycle(program);
+  registerAttach(program);
   registerStatus(program);
   registerDoctor(program);
   registerLogs(program);

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { useEffect, useRef } from 'react';
+import { useStdout } from 'ink';
+import type { Snapshot } from '../../src/protocol/snapshot.js';
+import { describeApproval } from '../panes/approvals/selectors.js';
+
+export interface BellOptions {
+  bell: boolean;
+  tmuxMessage: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+// Rings the terminal bell (and, inside tmux, shows a tmux message) when a new item starts waiting, so a
+// monitoring pane gets noticed. Items already waiting when the view attached do not ring.
+export const useApprovalBell = (snapshot: Snapshot | null, opts: BellOptions): void => {
+  const { stdout } = useStdout();
+  const seen = useRef<Set<string> | null>(null);
+  useEffect(() => {
+    if (!snapshot) return;
+    const ids = snapshot.approvals.map((a) => a.id);
+    if (seen.current === null) {
+      seen.current = new Set(ids);
+      return;
+    }
+    const fresh = snapshot.approvals.filter((a) => !seen.current!.has(a.id));
+    for (const id of ids) seen.current.add(id);
+    if (fresh.length === 0) return;
+    if (opts.bell) stdout.write('\u0007');
+    if (opts.tmuxMessage && opts.env.TMUX) {
+      const text = `clawdeck: ${fresh.length} new approval${fresh.length > 1 ? 's' : ''} waiting: ${describeApproval(fresh[0]!)}`;
+      execFile('tmux', ['display-message', text], { env: opts.env }, () => undefined);
+    }
+  }, [snapshot, opts.bell, opts.tmuxMessage, opts.env, stdout]);
+};

@@ -1,0 +1,50 @@
+import type { LiveView } from '../../src/daemon/live-snapshot.js';
+import type { Snapshot } from '../../src/protocol/snapshot.js';
+import type { Theme } from '../theme/theme.js';
+import { useTheme } from '../theme/theme-context.js';
+import { Lines, type Line, type Segment } from './lines.js';
+import { formatCost, meterSummary } from '../panes/meter/meter-lines.js';
+
+const connectionSegment = (live: LiveView, t: Theme['tokens']): Segment => {
+  const c = live.connection;
+  if (c.state === 'connected') return { text: 'daemon ok', color: t.ok };
+  if (c.state === 'reconnecting') return { text: `daemon lost, reconnecting (try ${c.attempt})`, color: t.error, bold: true };
+  if (c.state === 'closed') return { text: 'detached', color: t.muted };
+  return { text: c.attempt > 1 ? `connecting (try ${c.attempt})` : 'connecting', color: t.warn };
+};
+
+const modelOf = (s: Snapshot): string =>
+  s.meter.active[0]?.model ??
+  s.meter.recent[0]?.model ??
+  s.status.inference.providers.find((p) => p.name === s.status.inference.default_provider)?.models[0] ??
+  s.status.inference.default_provider;
+
+// The one-line summary across the top: connection, sandbox, proven enforcement, model, budget, pending count.
+export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean): Line => {
+  const t = theme.tokens;
+  const sep: Segment = { text: ` ${theme.glyphs.sep} `, color: t.border };
+  const s = live.snapshot;
+  const out: Line = [{ text: 'clawdeck ', bold: true, color: t.accent }, connectionSegment(live, t)];
+  if (!s) return out;
+  const sb = s.status.sandbox.state;
+  out.push(sep, { text: `sandbox ${sb}`, color: sb === 'running' ? t.ok : sb === 'failed' ? t.error : sb === 'disabled' ? t.muted : t.warn });
+  for (const e of s.status.enforcement) {
+    const mark = e.state === 'proven' ? '+' : e.state === 'failed' ? '!' : '-';
+    out.push({ text: ` ${e.layer}${mark}`, color: e.state === 'proven' ? t.ok : e.state === 'failed' ? t.error : t.muted });
+  }
+  out.push(sep, { text: modelOf(s), color: t.text });
+  if (s.meter.budget.cost_cap !== null) {
+    const c = s.meter.budget.state === 'ok' ? t.ok : s.meter.budget.state === 'warn' ? t.warn : t.error;
+    out.push(sep, { text: `${formatCost(s.meter.totals.today.cost)}/${formatCost(s.meter.budget.cost_cap)}`, color: c });
+  }
+  if (meterInStatus) out.push(sep, { text: meterSummary(s.meter), color: t.muted });
+  const n = s.approvals.length;
+  out.push(sep, { text: `${n} pending`, color: n ? t.warn : t.muted, bold: n > 0, inverse: n > 0 && !theme.color });
+  return out;
+};
+
+// Draws the status line at full width.
+export const StatusBar = ({ live, width, meterInStatus }: { live: LiveView; width: number; meterInStatus: boolean }) => {
+  const theme = useTheme();
+  return <Lines lines={[statusLine(live, theme, meterInStatus)]} width={width} height={1} />;
+};

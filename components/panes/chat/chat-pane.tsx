@@ -1,0 +1,33 @@
+import { useMemo } from 'react';
+import type { ChatView } from '../../../src/protocol/snapshot.js';
+import { PaneFrame, contentColumns, contentRows } from '../../layout/pane-frame.js';
+import type { Line } from '../../layout/lines.js';
+import { useTheme } from '../../theme/theme-context.js';
+import { chatLines, messageLines } from './chat-lines.js';
+
+export interface ChatPaneProps {
+  chat: ChatView;
+  draft: string;
+  input: boolean;
+  scroll: number;
+  readonly: boolean;
+  focused: boolean;
+  width: number;
+  height: number;
+}
+
+// Agent chat: streamed replies, tool and status lines, the multi-line draft; scrolls from the bottom.
+export const ChatPane = (p: ChatPaneProps) => {
+  const theme = useTheme();
+  const width = contentColumns(p.width);
+  // Wrapping is the costly part; redo it only when messages or width change, not on every keystroke.
+  const wrapped = useMemo(() => messageLines(p.chat.messages, width, theme), [p.chat.messages, width, theme]);
+  const { lines } = chatLines({ ...p, width, rows: contentRows(p.height), theme, wrapped });
+  const t = theme.tokens;
+  const info: Line = [
+    { text: p.chat.session ? `session ${p.chat.session}` : 'no session', color: t.muted },
+    ...(p.chat.sessions.length > 1 ? [{ text: ` (${p.chat.sessions.length})`, color: t.muted }] : []),
+    ...(p.chat.running ? [{ text: '  running', color: t.warn, bold: true }] : []),
+  ];
+  return <PaneFrame title="Chat" info={info} focused={p.focused} width={p.width} height={p.height} lines={lines} />;
+};

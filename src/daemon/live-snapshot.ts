@@ -1,0 +1,130 @@
+import { DaemonClient } from './client.js';
+import { snapshotSchema, type Snapshot } from '../protocol/snapshot.js';
+import { ClawdeckError } from '../protocol/errors.js';
+import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+// What a view needs besides the snapshot: is it live, and if not, why and since when.
+export interface Connection {
+  state: ConnectionState;
+  attempt: number;
+  error: string | null;
+  since: number;
+}
+
+// One immutable value per change, so React's useSyncExternalStore can compare by reference.
+export interface LiveView {
+  snapshot: Snapshot | null;
+  connection: Connection;
+}
+
+// The minimal surface the TUI needs: read, subscribe, and send requests. LiveSnapshot implements it.
+export interface SnapshotSource {
+  getView(): LiveView;
+  subscribe(fn: () => void): () => void;
+  request<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
+}
+
+export interface LiveSnapshotOptions {
+  name?: string;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+// A React-free client store for TUIs: keeps the latest daemon snapshot, reconnects with backoff when the
+// daemon restarts (keeping the last snapshot on screen, marked stale), and forwards requests.
+export class LiveSnapshot implements SnapshotSource {
+  private view: LiveView;
+  private client: DaemonClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly minBackoff: number;
+  private readonly maxBackoff: number;
+  private readonly name: string;
+
+  constructor(
+    private readonly socket: string,
+    opts: LiveSnapshotOptions = {},
+  ) {
+    this.name = opts.name ?? 'tui';
+    this.minBackoff = opts.minBackoffMs ?? 100;
+    this.maxBackoff = opts.maxBackoffMs ?? 2000;
+    this.view = { snapshot: null, connection: { state: 'connecting', attempt: 0, error: null, since: Date.now() } };
+  }
+
+  // Starts connecting in the background; the view says how it goes.
+  start(): this {
+    void this.connect();
+    return this;
+  }
+
+  getView = (): LiveView => this.view;
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  request<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
+    if (!this.client || this.view.connection.state !== 'connected') {
+      return Promise.reject(new ClawdeckError('DAEMON_GONE', 'not connected to the daemon', { hint: 'Wait for the reconnect.' }));
+    }
+    return this.client.request(method, params);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.client?.close();
+    this.client = undefined;
+    this.set({ connection: { ...this.view.connection, state: 'closed' } });
+  }
+
+  private set(part: Partial<LiveView>): void {
+    this.view = { ...this.view, ...part };
+    for (const fn of this.listeners) fn();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    let client: DaemonClient;
+    try {
+      client = await DaemonClient.connect(this.socket, this.name);
+    } catch (e) {
+      return this.retry(e);
+    }
+    if (this.closed) return client.close();
+    this.client = client;
+    client.onEvent((event, data) => {
+      if (event !== 'snapshot') return;
+      const r = snapshotSchema.safeParse(data);
+      if (r.success) this.set({ snapshot: r.data });
+    });
+    client.onClose((err) => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.retry(err);
+    });
+    try {
+      await client.request('subscribe');
+    } catch (e) {
+      client.close();
+      return;
+    }
+    this.set({ connection: { state: 'connected', attempt: 0, error: null, since: Date.now() } });
+  }
+
+  private retry(err: unknown): void {
+    if (this.closed) return;
+    const attempt = this.view.connection.attempt + 1;
+    const had = this.view.snapshot !== null || this.view.connection.state === 'reconnecting';
+    const error = err instanceof Error ? err.message : err ? String(err) : null;
+    const since = this.view.connection.state === 'connected' ? Date.now() : this.view.connection.since;
+    this.set({ connection: { state: had ? 'reconnecting' : 'connecting', attempt, error, since } });
+    const wait = Math.min(this.maxBackoff, this.minBackoff * 2 ** Math.min(attempt - 1, 10));
+    this.timer = setTimeout(() => void this.connect(), wait);
+    this.timer.unref?.();
+  }
+}

@@ -1,8 +1,11 @@
 import type { DaemonContext, Service } from './context.js';
+import { startTestHooks, testHooksEnabled } from './test-hooks.js';
 
 // The daemon's parts in start order; each registers its socket methods and publishes its status.
 // Later parts may depend on earlier ones through the returned handles.
-export const startServices = async (_ctx: DaemonContext): Promise<Service[]> => {
+export const startServices = async (ctx: DaemonContext): Promise<Service[]> => {
   const services: Service[] = [];
+  // Last: test-only synthetic state for e2e tests and benchmarks (off unless CLAWDECK_TEST_HOOKS=1).
+  if (testHooksEnabled()) services.push(startTestHooks(ctx));
   return services;
 };

@@ -18,6 +18,19 @@ export const methods = {
   shutdown: { params: empty, result: z.object({ stopping: z.boolean() }) },
   'approvals.list': { params: empty, result: z.array(approvalItemSchema) },
   'approvals.decide': { params: decideParamsSchema, result: z.object({ released: z.number().int() }) },
+  // Test-only (daemon started with CLAWDECK_TEST_HOOKS=1): replace one snapshot part / stream synthetic load.
+  'debug.patch': {
+    params: z.strictObject({ part: z.enum(['approvals', 'policy', 'meter', 'chat', 'notices']), value: z.unknown() }),
+    result: z.object({ seq: z.number().int() }),
+  },
+  'debug.load': {
+    params: z.strictObject({
+      tokens_per_s: z.number().min(0).max(10_000),
+      events_per_s: z.number().min(0).max(1000),
+      duration_ms: z.number().int().min(0).max(600_000),
+    }),
+    result: z.object({ started: z.boolean() }),
+  },
 } as const;
 
 export type Methods = typeof methods;

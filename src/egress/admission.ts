@@ -1,0 +1,146 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import type { PolicyDecision, PolicyEngine } from '../policy/engine-types.js';
+import type { AuditLog } from './audit-log.js';
+import type { HoldQueue, HoldRequest } from './hold-queue.js';
+import type { Resolver } from './resolver.js';
+import type { Refusal } from './refuse.js';
+import type { ApprovalItem } from '../protocol/approvals.js';
+
+// One destination the proxy was asked to reach, after the trick checks.
+export interface Destination {
+  conn: number;
+  scheme: 'connect' | 'http';
+  host: string;
+  port: number;
+  isIp: boolean;
+  method?: string;
+  path?: string;
+  query?: string;
+}
+
+// Admitted: the pinned address and who allowed it. `operator` marks a per-connection human decision
+// (kept across policy reloads unless the new policy denies outright).
+export type Admission =
+  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean }
+  | { ok: false; refusal: Refusal };
+
+const COMMON_PORTS = new Set([80, 443, 8080, 8443]);
+
+// Risk hints shown next to a held item.
+export const riskHints = (d: Destination, ip: string | null, seenBefore: boolean): ApprovalItem['risk'] => {
+  const r: ApprovalItem['risk'] = [];
+  if (d.isIp) r.push('ip-literal');
+  if (ip && isIP(ip) && ipaddr.process(ip).range() !== 'unicast') r.push('private-address');
+  if (!COMMON_PORTS.has(d.port)) r.push('unusual-port');
+  if (!seenBefore && !d.isIp) r.push('new-domain');
+  if (d.scheme === 'http') r.push('plain-http');
+  return r;
+};
+
+// What would allow a refused destination, for the JSON body.
+export const ruleHint = (d: Destination, ip: string | null, pd: PolicyDecision): string => {
+  const closest = pd.closest ? ` (closest rule: ${pd.closest})` : '';
+  if (pd.rule === 'private-address' && ip) {
+    return `${ip} is a private/special address; allow it explicitly with allowed_ips: ["${ip}/32"] on an endpoint for ${d.host}:${d.port}${closest}`;
+  }
+  if (pd.rule && pd.rule !== 'default') return `rule ${pd.rule} decides this; change it in the policy file${closest}`;
+  return `add an endpoint { host: ${d.host}, port: ${d.port} } under network_policies in the policy file${closest}`;
+};
+
+// Resolve → policy on name and address → grant / hold → audit line, written before the caller acts on it.
+export class Admitter {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly policy: PolicyEngine,
+    private readonly queue: HoldQueue,
+    private readonly audit: AuditLog,
+    private readonly resolve: Resolver,
+  ) {}
+
+  // Evaluates every resolved address; the first allowed one is pinned. Used for admission and re-checks.
+  evaluate(d: Destination, ips: string[]): { ip: string; decision: PolicyDecision } {
+    let firstAsk: { ip: string; decision: PolicyDecision } | undefined;
+    let first: { ip: string; decision: PolicyDecision } | undefined;
+    for (const ip of ips) {
+      let decision: PolicyDecision;
+      try {
+        decision = this.policy.decide({ host: d.host, port: d.port, ip, method: d.method, path: d.path, query: d.query });
+      } catch (err) {
+        decision = { verdict: 'deny', rule: null, reason: `policy error: ${(err as Error).message}`, audit: false, closest: null };
+      }
+      if (decision.verdict === 'allow' || (decision.verdict === 'deny' && decision.audit)) return { ip, decision };
+      if (decision.verdict === 'ask') firstAsk ??= { ip, decision };
+      first ??= { ip, decision };
+    }
+    return firstAsk ?? first!;
+  }
+
+  // Decides one destination; `onHold` receives the cancel function while the operator is asked.
+  async admit(d: Destination, onHold: (cancel: () => void) => void): Promise<Admission> {
+    let ips: string[];
+    try {
+      ips = d.isIp ? [d.host] : await this.resolve(d.host);
+    } catch (err) {
+      ips = [];
+      void err;
+    }
+    const base = { conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path };
+    if (ips.length === 0) {
+      this.audit.write({ ...base, event: 'decision', outcome: 'deny', by: 'resolver', rule: null, reason: 'name does not resolve', ip: null });
+      return {
+        ok: false,
+        refusal: { status: 502, error: 'unresolvable', reason: `${d.host} does not resolve (hosts file, then DNS)`, rule_hint: `add "${d.host}" to the clawdeck hosts file if it is an internal name` },
+      };
+    }
+    const seenBefore = this.seen.has(d.host);
+    this.seen.add(d.host);
+    const { ip, decision } = this.evaluate(d, ips);
+    const line = { ...base, ip, verdict: decision.verdict, rule: decision.rule, reason: decision.reason };
+    if (decision.verdict === 'allow' || decision.audit) {
+      this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: 'policy', ...(decision.audit ? { audit_only: true } : {}) });
+      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false };
+    }
+    if (decision.verdict === 'deny') {
+      this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: 'policy' });
+      return { ok: false, refusal: { status: 403, error: 'denied', reason: decision.reason, rule_hint: ruleHint(d, ip, decision) } };
+    }
+    const grant = this.queue.grantFor(d.host, d.port);
+    if (grant) {
+      const rule = `approval:${grant.approval}/${grant.scope}`;
+      this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: grant.by, rule, approval: grant.approval });
+      return { ok: true, ip, rule, by: grant.by, operator: true };
+    }
+    const req: HoldRequest = {
+      host: d.host,
+      port: d.port,
+      ip,
+      scheme: d.scheme,
+      method: d.method,
+      path: d.path,
+      closest: decision.closest,
+      risk: riskHints(d, ip, seenBefore),
+    };
+    const held = this.queue.hold(req);
+    this.audit.write({ ...line, event: 'held', approval: held.id });
+    onHold(held.cancel);
+    const o = await held.outcome;
+    if (o.allow) {
+      this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: o.by, rule: `approval:${o.approval}/${o.scope}`, approval: o.approval });
+      return { ok: true, ip, rule: `approval:${o.approval}/${o.scope}`, by: o.by, operator: true };
+    }
+    this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: o.by, reason: o.reason, approval: o.approval });
+    return {
+      ok: false,
+      refusal: o.timedOut
+        ? {
+            status: 403,
+            error: 'awaiting_approval',
+            reason: `${d.host}:${d.port} is awaiting operator approval (item ${o.approval}); ${o.reason}`,
+            rule_hint: `approve it (clawdeck approvals allow ${o.approval}, or in the approvals pane) and retry; or ${ruleHint(d, ip, decision)}`,
+          }
+        : { status: 403, error: 'denied', reason: o.reason, rule_hint: ruleHint(d, ip, decision) },
+    };
+  }
+}

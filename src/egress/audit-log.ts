@@ -1,0 +1,69 @@
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { rotateIfLarge } from '../daemon/log.js';
+
+// One line of the audit log. `event`: decision (allow/deny/ask outcome), held (waiting for the operator),
+// close (an allowed connection ended: bytes and duration), revoked (closed by a policy change).
+export interface AuditEntry {
+  event: 'decision' | 'held' | 'close' | 'revoked' | 'refused';
+  conn: number;
+  verdict?: 'allow' | 'deny' | 'ask';
+  outcome?: 'allow' | 'deny';
+  by?: string;
+  rule?: string | null;
+  reason?: string;
+  host?: string;
+  port?: number;
+  ip?: string | null;
+  scheme?: 'connect' | 'http';
+  method?: string;
+  path?: string;
+  approval?: string;
+  audit_only?: boolean;
+  bytes_up?: number;
+  bytes_down?: number;
+  duration_ms?: number;
+}
+
+// Append-only JSONL with one write(2) per line: the line is in the kernel before the decision takes effect,
+// so kill -9 of the daemon loses no completed line. Rotates by size (file → file.1 → …).
+export class AuditLog {
+  private fd: number;
+  private size: number;
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly opts: { maxBytes?: number; keep?: number } = {},
+  ) {
+    this.fd = openSync(file, 'a', 0o600);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  // Synchronous on purpose: callers act on the decision only after this returns.
+  write(entry: AuditEntry): void {
+    if (this.closed) return;
+    const line = JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n';
+    const buf = Buffer.from(line);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    this.size += buf.length;
+    if (this.size >= (this.opts.maxBytes ?? 20 << 20)) this.rotate();
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    rotateIfLarge(this.file, this.opts.maxBytes ?? 20 << 20, this.opts.keep ?? 5);
+    this.fd = openSync(this.file, 'a', 0o600);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { request, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
+import { refuseResponse, type Refusal } from './refuse.js';
+import type { ProxyCore, LiveConn } from './proxy-core.js';
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and proxy credentials: never forwarded.
+const HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+const dropSet = (connectionHeader: string | string[] | undefined): Set<string> => {
+  const s = new Set(HOP);
+  const v = Array.isArray(connectionHeader) ? connectionHeader.join(',') : (connectionHeader ?? '');
+  for (const t of v.split(',')) if (t.trim()) s.add(t.trim().toLowerCase());
+  return s;
+};
+
+// Request smuggling guards on top of llhttp's: one framing header, one value, only plain "chunked".
+const smuggling = (req: IncomingMessage): string | undefined => {
+  let cl = 0;
+  let te = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i]!.toLowerCase();
+    if (k === 'content-length') cl++;
+    if (k === 'transfer-encoding') te++;
+  }
+  if (cl && te) return 'both Content-Length and Transfer-Encoding are present';
+  if (cl > 1) return 'more than one Content-Length header';
+  if (te > 1) return 'more than one Transfer-Encoding header';
+  const tev = req.headers['transfer-encoding'];
+  if (tev !== undefined && tev.trim().toLowerCase() !== 'chunked') return `Transfer-Encoding "${tev}" is not plain "chunked"`;
+  return undefined;
+};
+
+// Parses and checks an absolute-form request target; the refusal says which trick was seen.
+export const checkRequestTarget = (
+  req: IncomingMessage,
+): { ok: true; host: string; port: number; isIp: boolean; path: string } | { ok: false; refusal: Refusal } => {
+  const bad = (error: string, reason: string, rule_hint: string | null = null) => ({ ok: false as const, refusal: { status: 400, error, reason, rule_hint } });
+  const url = req.url ?? '';
+  if (/^https:\/\//i.test(url)) return bad('use_connect', 'https:// URLs go through CONNECT, not as plain proxy requests', 'Use the proxy with CONNECT (HTTPS_PROXY).');
+  const m = /^http:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (!m) return bad('not_proxy_request', `"${url.slice(0, 200)}" is not an absolute http:// URL`, 'Send absolute-form requests (http://host/path) to the proxy.');
+  const authority = m[1]!;
+  if (authority.includes('@')) return bad('userinfo', 'credentials in the URL (user@host) are refused: they hide the real destination', 'Send credentials in an Authorization header instead.');
+  const hp = splitHostPort(authority, 80);
+  if (!hp) return bad('bad_target', `"${authority}" is not host[:port]`);
+  const t = checkHost(hp.host);
+  if (isHostProblem(t)) return bad(t.code, t.reason, t.hint);
+  const hostHeader = req.headers.host;
+  if (hostHeader === undefined) return bad('missing_host', 'the request has no Host header', 'HTTP/1.1 requires a Host header equal to the URL authority.');
+  const hh = splitHostPort(hostHeader, 80);
+  const ht = hh ? checkHost(hh.host) : undefined;
+  if (!hh || !ht || isHostProblem(ht) || ht.host !== t.host || hh.port !== hp.port) {
+    return bad('host_mismatch', `Host header "${hostHeader}" differs from the request URI authority "${authority}"`, 'Send the same host in the URL and the Host header.');
+  }
+  const s = smuggling(req);
+  if (s) return bad('request_smuggling', `ambiguous message framing: ${s}`, 'Send either Content-Length or Transfer-Encoding: chunked, once.');
+  return { ok: true, host: t.host, port: hp.port, isIp: t.kind === 'ip', path: m[2] || '/' };
+};
+
+// One absolute-form request: checks, decision (maybe held), then forwarded to the pinned address with
+// streaming both ways (pipe = backpressure) over a keep-alive upstream pool.
+export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: ServerResponse): void => {
+  const conn = core.nextConn();
+  const started = Date.now();
+  const target = checkRequestTarget(req);
+  if (!target.ok) {
+    core.audit.write({ event: 'refused', conn, scheme: 'http', method: req.method, reason: target.refusal.reason, outcome: 'deny', by: 'proxy', rule: target.refusal.error });
+    // A framing problem leaves the connection in an unknown state: close it.
+    return refuseResponse(res, target.refusal, target.refusal.error === 'request_smuggling');
+  }
+  const q = target.path.indexOf('?');
+  const dest = {
+    conn,
+    scheme: 'http' as const,
+    host: target.host,
+    port: target.port,
+    isIp: target.isIp,
+    method: req.method,
+    path: q === -1 ? target.path : target.path.slice(0, q),
+    query: q === -1 ? undefined : target.path.slice(q + 1),
+  };
+  req.pause();
+  void core.admitter
+    .admit(dest, (cancel) => req.socket.once('close', cancel))
+    .then((a) => {
+      if (req.socket.destroyed) return;
+      if (!a.ok) return refuseResponse(res, a.refusal);
+      forward(core, req, res, dest, target.path, a.ip, a.operator, started);
+    });
+};
+
+const forward = (
+  core: ProxyCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  dest: LiveConn['dest'],
+  path: string,
+  ip: string,
+  operator: boolean,
+  started: number,
+): void => {
+  const drop = dropSet(req.headers.connection);
+  const headers: OutgoingHttpHeaders = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i]!;
+    const lk = k.toLowerCase();
+    if (drop.has(lk)) continue;
+    const prev = headers[lk];
+    headers[lk] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev as string | string[], req.rawHeaders[i + 1]!);
+  }
+  let up = 0;
+  let down = 0;
+  let closed = false;
+  const ureq = request({ host: ip, port: dest.port, method: req.method, path, headers, agent: core.agent, setHost: false });
+  const live: LiveConn = { conn: dest.conn, dest, ip, operator, kill: () => { ureq.destroy(); res.destroy(); } };
+  core.addLive(live);
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    core.removeLive(live);
+    core.audit.write({
+      event: 'close', conn: dest.conn, host: dest.host, port: dest.port, ip, scheme: 'http', method: dest.method, path: dest.path,
+      bytes_up: up, bytes_down: down, duration_ms: Date.now() - started,
+    });
+  };
+  req.on('data', (c: Buffer) => (up += c.length));
+  req.pipe(ureq);
+  ureq.on('response', (ures) => {
+    const udrop = dropSet(ures.headers.connection);
+    const raw: string[] = [];
+    for (let i = 0; i < ures.rawHeaders.length; i += 2) {
+      if (!udrop.has(ures.rawHeaders[i]!.toLowerCase())) raw.push(ures.rawHeaders[i]!, ures.rawHeaders[i + 1]!);
+    }
+    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, raw);
+    ures.on('data', (c: Buffer) => (down += c.length));
+    ures.pipe(res);
+    ures.on('error', () => res.destroy());
+  });
+  ureq.on('error', (err) => {
+    if (!res.headersSent) {
+      refuseResponse(res, { status: 502, error: 'upstream_error', reason: `${dest.host}:${dest.port} (${ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
+    } else res.destroy();
+    finish();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) ureq.destroy();
+    finish();
+  });
+};

@@ -1,0 +1,66 @@
+import { readFileSync, statSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { connect, isIP, type Socket } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+// Name → addresses. Injectable so tests can point names at "private" or "public" addresses without DNS.
+export type Resolver = (host: string) => Promise<string[]>;
+
+// Opens the upstream TCP connection to the address the policy checked. Injectable for tests.
+export type Dialer = (ip: string, port: number) => Socket;
+
+// Parses /etc/hosts format: "address name [alias…]", # comments.
+export const parseHosts = (text: string): Map<string, string[]> => {
+  const map = new Map<string, string[]>();
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) continue;
+    const [addr, ...names] = line.split(/\s+/);
+    if (!addr || !isIP(addr)) continue;
+    for (const n of names) {
+      const key = n.toLowerCase().replace(/\.$/, '');
+      const list = map.get(key) ?? [];
+      if (!list.includes(addr)) list.push(addr);
+      map.set(key, list);
+    }
+  }
+  return map;
+};
+
+// IPv4-mapped IPv6 from a resolver becomes the IPv4 address, so policy sees the real target.
+export const canonicalIp = (ip: string): string => {
+  if (isIP(ip) !== 6) return ip;
+  const a = ipaddr.IPv6.parse(ip);
+  return a.isIPv4MappedAddress() ? a.toIPv4Address().toString() : a.toString();
+};
+
+// The hosts file (re-read when it changes) first, then the system resolver.
+export const createResolver = (hostsFile: string, dns: Resolver = systemDns): Resolver => {
+  let cache: { mtimeMs: number; size: number; map: Map<string, string[]> } | undefined;
+  const hosts = (): Map<string, string[]> => {
+    try {
+      const st = statSync(hostsFile);
+      if (!cache || cache.mtimeMs !== st.mtimeMs || cache.size !== st.size) {
+        cache = { mtimeMs: st.mtimeMs, size: st.size, map: parseHosts(readFileSync(hostsFile, 'utf8')) };
+      }
+      return cache.map;
+    } catch {
+      cache = undefined;
+      return new Map();
+    }
+  };
+  return async (host) => {
+    const fromFile = hosts().get(host);
+    const list = fromFile ?? (await dns(host));
+    return [...new Set(list.map(canonicalIp))];
+  };
+};
+
+// getaddrinfo through libuv's pool; every address, both families.
+export const systemDns: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+// A plain TCP connect with Nagle off (proxied traffic is often small request/response).
+export const tcpDialer: Dialer = (ip, port) => {
+  const s = connect({ host: ip, port, noDelay: true });
+  return s;
+};

@@ -1,0 +1,169 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { MAX_HELLO_BYTES, peekClientHello, peekHttpHost } from './sni.js';
+import { refuseSocket } from './refuse.js';
+import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
+import type { ProxyCore, LiveConn } from './proxy-core.js';
+
+const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+
+// Compares the host a tunnel's first bytes name (TLS SNI or an HTTP Host header) with the CONNECT target.
+const sameHost = (named: string, target: string): boolean => {
+  const hp = splitHostPort(named, 1);
+  const h = hp ? hp.host.replace(/^\[|\]$/g, '') : named;
+  return h.toLowerCase() === target.toLowerCase();
+};
+
+// CONNECT host:port → checks, decision (maybe held), dial the pinned address, 200, then verify the first
+// bytes (SNI / Host) before any client byte reaches upstream; then pipe both ways with backpressure.
+export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Socket, head: Buffer): void => {
+  const conn = core.nextConn();
+  const started = Date.now();
+  client.setNoDelay(true);
+  client.on('error', () => client.destroy());
+  core.track(client);
+  const target = splitHostPort(req.url ?? '');
+  if (!target) {
+    return core.refuseRaw(client, conn, { status: 400, error: 'bad_target', reason: `CONNECT target "${req.url}" is not host:port`, rule_hint: null });
+  }
+  const t = checkHost(target.host);
+  if (isHostProblem(t)) {
+    return core.refuseRaw(client, conn, { status: 400, error: t.code, reason: t.reason, rule_hint: t.hint }, target.host, target.port);
+  }
+  const hostHeader = req.headers.host;
+  if (hostHeader !== undefined) {
+    const hh = splitHostPort(hostHeader, target.port);
+    const ht = hh ? checkHost(hh.host) : undefined;
+    if (!hh || !ht || isHostProblem(ht) || ht.host !== t.host || hh.port !== target.port) {
+      return core.refuseRaw(
+        client,
+        conn,
+        { status: 400, error: 'host_mismatch', reason: `Host header "${hostHeader}" differs from CONNECT target "${req.url}"`, rule_hint: 'Send the same host in the CONNECT line and the Host header.' },
+        t.host,
+        target.port,
+      );
+    }
+  }
+  const dest = { conn, scheme: 'connect' as const, host: t.host, port: target.port, isIp: t.kind === 'ip' };
+  // The client must not speak before the 200; whatever it sends meanwhile waits in the kernel, not here.
+  client.pause();
+  void core.admitter
+    .admit(dest, (cancel) => client.once('close', cancel))
+    .then((a) => {
+      if (client.destroyed) return;
+      if (!a.ok) return refuseSocket(client, a.refusal);
+      const up = core.dial(a.ip, target.port);
+      const live: LiveConn = {
+        conn,
+        dest,
+        ip: a.ip,
+        operator: a.operator,
+        kill: () => {
+          client.destroy();
+          up.destroy();
+        },
+      };
+      core.addLive(live);
+      let connected = false;
+      let closedOnce = false;
+      const finish = (): void => {
+        if (closedOnce) return;
+        closedOnce = true;
+        core.removeLive(live);
+        client.destroy();
+        up.destroy();
+        core.audit.write({
+          event: 'close',
+          conn,
+          host: dest.host,
+          port: dest.port,
+          ip: a.ip,
+          scheme: 'connect',
+          bytes_up: up.bytesWritten,
+          bytes_down: up.bytesRead,
+          duration_ms: Date.now() - started,
+        });
+      };
+      up.on('error', (err) => {
+        if (!connected) {
+          refuseSocket(client, { status: 502, error: 'upstream_unreachable', reason: `${dest.host}:${dest.port} (${a.ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
+        }
+        finish();
+      });
+      up.on('close', finish);
+      client.on('close', finish);
+      up.setTimeout(core.connectTimeoutMs, () => up.destroy(new Error('connect timeout')));
+      up.once('connect', () => {
+        connected = true;
+        up.setTimeout(0);
+        up.setNoDelay(true);
+        client.setTimeout(core.idleTimeoutMs, () => finish());
+        client.write(ESTABLISHED);
+        up.pipe(client);
+        verifyFirstBytes(core, client, up, head, dest.host, conn, a.ip, dest.port, () => finish());
+      });
+    });
+};
+
+// Buffers the client's first bytes (bounded: one TLS record) until the named host is known.
+const verifyFirstBytes = (
+  core: ProxyCore,
+  client: Socket,
+  up: Socket,
+  head: Buffer,
+  host: string,
+  conn: number,
+  ip: string,
+  port: number,
+  kill: () => void,
+): void => {
+  let buf = head;
+  let done = false;
+  // Starts with the first byte: a silent client (e.g. waiting for a server banner) stays checked, not timed out.
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer ??= setTimeout(() => deny('the first bytes of the tunnel did not complete in time'), core.headerTimeoutMs);
+    timer.unref();
+  };
+  const deny = (reason: string): void => {
+    done = true;
+    clearTimeout(timer);
+    client.off('data', onData);
+    core.audit.write({ event: 'decision', conn, host, port, ip, scheme: 'connect', outcome: 'deny', by: 'proxy', rule: 'tunnel-host-check', reason });
+    kill();
+  };
+  const pass = (): void => {
+    done = true;
+    clearTimeout(timer);
+    client.off('data', onData);
+    client.pause();
+    if (buf.length) up.write(buf);
+    client.pipe(up);
+  };
+  const check = (): void => {
+    const hello = peekClientHello(buf);
+    if (hello.state === 'need-more') return buf.length > MAX_HELLO_BYTES ? deny('oversized TLS ClientHello') : undefined;
+    if (hello.state === 'malformed') return deny('malformed TLS ClientHello');
+    if (hello.state === 'tls') {
+      if (hello.sni !== null && !sameHost(hello.sni, host)) return deny(`TLS SNI "${hello.sni}" differs from CONNECT target "${host}"`);
+      return pass();
+    }
+    const h = peekHttpHost(buf);
+    if (h === 'need-more') return;
+    if (h !== null && !sameHost(h, host)) return deny(`Host header "${h}" inside the tunnel differs from CONNECT target "${host}"`);
+    pass();
+  };
+  const onData = (chunk: Buffer): void => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    arm();
+    check();
+  };
+  if (buf.length) {
+    arm();
+    check();
+  }
+  if (!done) {
+    client.on('data', onData);
+    client.resume();
+  }
+};

@@ -1,0 +1,247 @@
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import {
+  TestPolicy, startTestProxy, startEcho, startHttpUpstream, connectVia, rawRequest, readAudit, roundTrip, type TestProxy,
+} from '../../helpers/egress.js';
+import { waitFor } from '../../helpers/home.js';
+
+let echo: Awaited<ReturnType<typeof startEcho>>;
+let web: Awaited<ReturnType<typeof startHttpUpstream>>;
+let px: TestProxy | undefined;
+
+beforeAll(async () => {
+  echo = await startEcho();
+  web = await startHttpUpstream();
+});
+afterAll(async () => {
+  await echo.close();
+  await web.close();
+});
+afterEach(async () => {
+  await px?.close();
+  px = undefined;
+});
+
+// A plain-HTTP GET through the proxy with node's client (absolute-form URL).
+const proxiedGet = (port: number, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const r = request({ host: '127.0.0.1', port, method: 'GET', path: url, headers: { host: u.host, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+
+describe('CONNECT tunnels', () => {
+  it('an allowed CONNECT gets 200 and moves bytes both ways, then the audit log has its decision and close lines', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(res.status).toBe(200);
+    const payload = Buffer.alloc(256 * 1024, 7);
+    const back = await roundTrip(sock, payload);
+    expect(back.equals(payload)).toBe(true);
+    sock.end();
+    const lines = await waitFor(async () => {
+      const l = await readAudit(px!.auditFile);
+      return l.some((x) => x.event === 'close') ? l : undefined;
+    }, 'close line');
+    expect(lines[0]).toMatchObject({ event: 'decision', outcome: 'allow', by: 'policy', host: 'upstream.test', ip: '127.0.0.1', rule: 'rules[0]' });
+    expect(lines.find((x) => x.event === 'close')).toMatchObject({ bytes_up: payload.length, bytes_down: payload.length });
+  });
+
+  it('a denied CONNECT gets 403 with a JSON body naming the reason and a rule hint, and nothing is dialed', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'deny' }]) });
+    const { res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'denied', reason: expect.stringContaining('upstream.test') });
+    expect(res.json().rule_hint).toEqual(expect.any(String));
+    expect(px.dialer.attempts).toEqual([]);
+  });
+
+  it('a held CONNECT gets no answer until the operator allows it, then 200', async () => {
+    px = await startTestProxy();
+    const pending = connectVia(px.port, `upstream.test:${echo.port}`);
+    let answered = false;
+    void pending.then(() => (answered = true));
+    const item = await waitFor(() => px!.items[0], 'held item');
+    expect(item).toMatchObject({ host: 'upstream.test', port: echo.port, ip: '127.0.0.1', scheme: 'connect', hits: 1 });
+    expect(answered).toBe(false);
+    expect(px.dialer.attempts).toEqual([]);
+    await px.queue.decide(item.id, { action: 'allow', scope: 'once' }, 'tester');
+    const { sock, res } = await pending;
+    expect(res.status).toBe(200);
+    expect((await roundTrip(sock, 'hi')).toString()).toBe('hi');
+    sock.destroy();
+    const lines = await readAudit(px.auditFile);
+    expect(lines.map((l) => `${l.event}:${l.outcome ?? ''}`)).toEqual(expect.arrayContaining(['held:', 'decision:allow']));
+    expect(lines.find((l) => l.event === 'decision')).toMatchObject({ by: 'tester', approval: item.id });
+  });
+
+  it('a held CONNECT gets 403 the moment the operator denies it', async () => {
+    px = await startTestProxy();
+    const pending = connectVia(px.port, `upstream.test:${echo.port}`);
+    const item = await waitFor(() => px!.items[0], 'held item');
+    await px.queue.decide(item.id, { action: 'deny', scope: 'once' }, 'tester');
+    const { res } = await pending;
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'denied' });
+  });
+
+  it('an unanswered hold times out with 403 saying it awaits approval', async () => {
+    px = await startTestProxy({ holdTimeoutMs: 200 });
+    const { res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ error: 'awaiting_approval', reason: expect.stringContaining('awaiting operator approval') });
+    expect(px.items).toEqual([]);
+  });
+
+  it('identical held requests coalesce into one item with a hit count, and one decision releases all', async () => {
+    px = await startTestProxy();
+    const waits = Array.from({ length: 5 }, () => connectVia(px!.port, `upstream.test:${echo.port}`));
+    await waitFor(() => px!.items[0]?.hits === 5, 'five hits');
+    expect(px.items).toHaveLength(1);
+    const r = await px.queue.decide(px.items[0]!.id, { action: 'allow', scope: 'once' }, 'tester');
+    expect(r.released).toBe(5);
+    const all = await Promise.all(waits);
+    expect(all.map((w) => w.res.status)).toEqual([200, 200, 200, 200, 200]);
+    for (const w of all) w.sock.destroy();
+  });
+
+  it('carries a WebSocket upgrade over CONNECT (plain bytes after the 200)', async () => {
+    const ws = await startHttpUpstream((_req, res) => res.end('no'));
+    ws.server.on('upgrade', (req, sock) => {
+      sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      sock.pipe(sock);
+    });
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: ws.port, action: 'allow' }]) });
+    const { sock, res } = await connectVia(px.port, `upstream.test:${ws.port}`);
+    expect(res.status).toBe(200);
+    const up = await roundTrip(sock, `GET /chat HTTP/1.1\r\nHost: upstream.test:${ws.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`, 12);
+    expect(up.toString()).toMatch(/^HTTP\/1\.1 101/);
+    sock.destroy();
+    await ws.close();
+  });
+
+  it('closes a live tunnel when a policy change denies it and keeps the ones still allowed', async () => {
+    const policy = new TestPolicy([
+      { host: 'upstream.test', port: echo.port, action: 'allow' },
+      { host: 'localhost', port: echo.port, action: 'allow' },
+    ]);
+    px = await startTestProxy({ policy });
+    const a = await connectVia(px.port, `upstream.test:${echo.port}`);
+    const b = await connectVia(px.port, `localhost:${echo.port}`);
+    await roundTrip(a.sock, 'x');
+    await roundTrip(b.sock, 'y');
+    const aClosed = new Promise((r) => a.sock.once('close', r));
+    policy.set([{ host: 'localhost', port: echo.port, action: 'allow' }]);
+    await aClosed;
+    expect((await roundTrip(b.sock, 'still')).toString()).toBe('still');
+    b.sock.destroy();
+    const lines = await readAudit(px.auditFile);
+    expect(lines.find((l) => l.event === 'revoked')).toMatchObject({ host: 'upstream.test', verdict: 'ask' });
+  });
+});
+
+describe('plain HTTP', () => {
+  it('forwards an allowed absolute-form GET with keep-alive and strips proxy headers', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: web.port, action: 'allow' }]) });
+    const { sock, res } = await rawRequest(
+      px.port,
+      `GET http://upstream.test:${web.port}/a?b=1 HTTP/1.1\r\nHost: upstream.test:${web.port}\r\nProxy-Authorization: secret\r\n\r\n`,
+    );
+    expect(res.status).toBe(200);
+    const echoed = res.json() as { url: string; headers: Record<string, string> };
+    expect(echoed.url).toBe('/a?b=1');
+    expect(echoed.headers['proxy-authorization']).toBeUndefined();
+    expect(echoed.headers.host).toBe(`upstream.test:${web.port}`);
+    // second request on the same client connection
+    const { readResponse } = await import('../../helpers/egress.js');
+    const second = readResponse(sock);
+    sock.write(`GET http://upstream.test:${web.port}/two HTTP/1.1\r\nHost: upstream.test:${web.port}\r\n\r\n`);
+    expect(((await second).json() as { url: string }).url).toBe('/two');
+    sock.destroy();
+  });
+
+  it('streams a chunked request body up and a chunked response down', async () => {
+    const up = await startHttpUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      req.on('data', (c: Buffer) => res.write(c.toString().toUpperCase()));
+      req.on('end', () => res.end('|end'));
+    });
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: up.port, action: 'allow' }]) });
+    const body = await new Promise<string>((resolve, reject) => {
+      const r = request(
+        { host: '127.0.0.1', port: px!.port, method: 'POST', path: `http://upstream.test:${up.port}/s`, headers: { host: `upstream.test:${up.port}` } },
+        (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => {
+            b += c.toString();
+            if (b === 'ONE') r.write('two');
+          });
+          res.on('end', () => resolve(b));
+        },
+      );
+      r.on('error', reject);
+      r.write('one');
+      r.flushHeaders();
+      setImmediate(() => undefined);
+      // the response streams "ONE" before the request ends: proof of streaming both ways
+      const t = setInterval(() => undefined, 1000);
+      r.on('close', () => clearInterval(t));
+      r.once('response', (res) => res.once('data', () => setImmediate(() => r.end())));
+    });
+    expect(body).toBe('ONETWO|end');
+    await up.close();
+  });
+
+  it('holds a plain request and releases it on allow; denies with 403 on deny', async () => {
+    px = await startTestProxy();
+    const first = proxiedGet(px.port, `http://upstream.test:${web.port}/held`);
+    const item = await waitFor(() => px!.items[0], 'held item');
+    expect(item).toMatchObject({ scheme: 'http', method: 'GET', path: '/held', risk: expect.arrayContaining(['plain-http']) });
+    await px.queue.decide(item.id, { action: 'allow', scope: 'once' }, 't');
+    expect((await first).status).toBe(200);
+    const second = proxiedGet(px.port, `http://upstream.test:${web.port}/again`);
+    const item2 = await waitFor(() => px!.items[0], 'held again (once allows only that request)');
+    await px.queue.decide(item2.id, { action: 'deny', scope: 'once' }, 't');
+    const r = await second;
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'denied' });
+  });
+
+  it('returns 502 with a JSON body when the upstream refuses the connection', async () => {
+    const dead = await startEcho();
+    const port = dead.port;
+    await dead.close();
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port, action: 'allow' }]) });
+    const r = await proxiedGet(px.port, `http://upstream.test:${port}/`);
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'upstream_error' });
+  });
+});
+
+describe('listeners', () => {
+  it('serves the same proxy on a Unix socket with mode 0666', async () => {
+    const { mkdtempSync, statSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    const dir = mkdtempSync(join(tmpdir(), 'egress-sock-'));
+    const path = join(dir, 'egress.sock');
+    await px.core.listenUnix(path);
+    expect(statSync(path).mode & 0o777).toBe(0o666);
+    const sock = connect(path);
+    const { readResponse } = await import('../../helpers/egress.js');
+    const res = readResponse(sock);
+    sock.write(`CONNECT upstream.test:${echo.port} HTTP/1.1\r\nHost: upstream.test:${echo.port}\r\n\r\n`);
+    expect((await res).status).toBe(200);
+    expect((await roundTrip(sock, 'unix')).toString()).toBe('unix');
+    sock.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

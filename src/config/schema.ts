@@ -14,6 +14,8 @@ export const providerSchema = z.strictObject({
   timeout: durationSchema.default(600_000),
   headers: z.record(z.string(), z.string()).default({}),
   include_usage: z.boolean().default(true),
+  // Dollars per million tokens, per model id (a model not listed here costs 0).
+  prices: z.record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0) })).default({}),
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
@@ -25,6 +27,7 @@ export const defaultProviders = {
     timeout: 600_000,
     headers: {},
     include_usage: true,
+    prices: {},
   },
 } satisfies Record<string, ProviderConfig>;
 
@@ -36,10 +39,51 @@ const proxySchema = z.strictObject({
   idle_timeout: durationSchema.default(600_000),
 });
 
+// A routing rule: every condition given must hold; the first rule that matches picks provider+model.
+export const routeSchema = z.strictObject({
+  name: z.string().min(1),
+  match: z
+    .strictObject({
+      model: z.union([z.string(), z.array(z.string())]).optional(),
+      tools: z.boolean().optional(),
+      prompt_tokens_over: z.number().int().min(0).optional(),
+      prompt_tokens_under: z.number().int().min(0).optional(),
+      max_tokens_over: z.number().int().min(0).optional(),
+      max_tokens_under: z.number().int().min(0).optional(),
+      last_user: z.string().optional(),
+      system: z.string().optional(),
+      hours: z.string().regex(/^\d{1,2}-\d{1,2}$/, 'must be "H-H" (local hours, e.g. 22-6)').optional(),
+    })
+    .default({}),
+  provider: z.string(),
+  model: z.string().optional(),
+  fallback: z.array(z.string()).optional(),
+});
+export type RouteConfig = z.infer<typeof routeSchema>;
+
+// Caps on spend and tokens; null = no cap. warn_at is the used fraction that raises the warning.
+export const budgetSchema = z.strictObject({
+  daily_cost: z.number().min(0).nullable().default(null),
+  daily_tokens: z.number().int().min(0).nullable().default(null),
+  session_cost: z.number().min(0).nullable().default(null),
+  session_tokens: z.number().int().min(0).nullable().default(null),
+  warn_at: z.number().min(0).max(1).default(0.8),
+});
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+
 const inferenceSchema = z.strictObject({
   listen: listenSchema.default('127.0.0.1:0'),
   default_provider: z.string().default('nvidia'),
   providers: z.record(z.string(), providerSchema).default(defaultProviders),
+  // Model names the agent may ask for, mapped to a provider (and model there).
+  aliases: z.record(z.string(), z.strictObject({ provider: z.string(), model: z.string().optional() })).default({}),
+  routes: z.array(routeSchema).default([]),
+  // Providers tried in order after the chosen one fails before streaming (connect error, 429, 5xx).
+  fallback: z.array(z.string()).default([]),
+  fallback_backoff: durationSchema.default(250),
+  // Longest silence allowed between upstream body chunks (and before the first one).
+  stall_timeout: durationSchema.default(120_000),
+  budget: budgetSchema.default(budgetSchema.parse({})),
 });
 
 const sandboxSchema = z.strictObject({

@@ -3,6 +3,7 @@ import { registerLifecycle } from './lifecycle.js';
 import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 import { registerLogs } from './logs.js';
+import { registerApprovals } from './approvals.js';
 import { registerVersion } from './version.js';
 import { registerAttach } from './attach.js';
 
@@ -13,5 +14,6 @@ export const registerCommands = (program: Command): void => {
   registerStatus(program);
   registerDoctor(program);
   registerLogs(program);
+  registerApprovals(program);
   registerVersion(program);
 };

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { resolvePaths } from '../../config/paths.js';
 import { ClawdeckError } from '../../protocol/errors.js';
+import { parseDuration } from '../../config/duration.js';
+import { formatAuditLine, readAuditLines } from '../../egress/audit-read.js';
+import { printJson } from '../output.js';
 
 // Prints the last n lines of a file, then (with follow) new lines as they are appended.
 const tail = async (file: string, lines: number, follow: boolean): Promise<void> => {
@@ -24,15 +27,28 @@ const tail = async (file: string, lines: number, follow: boolean): Promise<void>
   });
 };
 
+// `logs --audit`: the last n audit entries (after --since), human or JSON.
+const printAudit = (file: string, n: number, opts: { since?: string; json?: boolean }): void => {
+  const since = opts.since === undefined ? undefined : parseDuration(opts.since);
+  if (opts.since !== undefined && since === undefined) throw new ClawdeckError('USAGE', `--since must be a duration like 10m, got "${opts.since}"`);
+  const lines = readAuditLines(file, since === undefined ? undefined : Date.now() - since).slice(-n || undefined);
+  if (opts.json) return printJson(lines);
+  process.stdout.write(lines.map(formatAuditLine).join('\n') + (lines.length ? '\n' : ''));
+};
+
 export const registerLogs = (program: Command): void => {
   program
     .command('logs')
     .description("show the daemon's log")
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --lines <n>', 'how many lines from the end', '100')
-    .action(async (opts: { follow?: boolean; lines: string }) => {
+    .option('--audit', 'the egress audit log instead (every allow/deny/ask decision)')
+    .option('--since <duration>', 'with --audit: only entries from the last <duration>, e.g. 10m')
+    .option('--json', 'with --audit: the entries as a JSON array')
+    .action(async (opts: { follow?: boolean; lines: string; audit?: boolean; since?: string; json?: boolean }) => {
       const n = Number(opts.lines);
       if (!Number.isInteger(n) || n < 0) throw new ClawdeckError('USAGE', `--lines must be a whole number, got "${opts.lines}"`);
-      await tail(resolvePaths().daemonLog, n, Boolean(opts.follow));
+      if (opts.audit && !opts.follow) return printAudit(resolvePaths().auditLog, n, opts);
+      await tail(opts.audit ? resolvePaths().auditLog : resolvePaths().daemonLog, n, Boolean(opts.follow));
     });
 };

@@ -1,0 +1,103 @@
+import { isIP } from 'node:net';
+import type { DaemonContext, Service } from '../daemon/context.js';
+import type { PolicyEngine } from '../policy/engine-types.js';
+import type { ApprovalItem } from '../protocol/approvals.js';
+import { ClawdeckError } from '../protocol/errors.js';
+import { AuditLog } from './audit-log.js';
+import { HoldQueue } from './hold-queue.js';
+import { ProxyCore } from './proxy-core.js';
+import { createResolver, tcpDialer, type Dialer, type Resolver } from './resolver.js';
+import { splitHostPort } from './host-check.js';
+
+// The running egress service: the proxy, its approval queue and audit log.
+export interface EgressService extends Service {
+  core: ProxyCore;
+  queue: HoldQueue;
+  listen: string;
+}
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+// Parses proxy.listen and refuses anything but loopback: the sandbox reaches the proxy through its socket.
+export const parseListen = (listen: string): { host: string; port: number } => {
+  const hp = splitHostPort(listen);
+  const host = hp?.host.replace(/^\[|\]$/g, '');
+  if (!hp || !host || !isLoopback(host)) {
+    throw new ClawdeckError('PROXY_LISTEN_NOT_LOOPBACK', `proxy.listen "${listen}" is not a loopback address`, {
+      hint: 'Use 127.0.0.1:<port> (the sandbox reaches the proxy through its Unix socket, not a network port).',
+    });
+  }
+  return { host, port: hp.port };
+};
+
+// Starts the egress proxy on proxy.listen and the sandbox socket, and serves approvals.list / approvals.decide.
+export const startEgress = async (
+  ctx: DaemonContext,
+  policy: PolicyEngine,
+  deps: { resolver?: Resolver; dialer?: Dialer } = {},
+): Promise<EgressService> => {
+  const { config, paths } = ctx;
+  const { host, port } = parseListen(config.proxy.listen);
+  const audit = new AuditLog(paths.auditLog);
+  // Other kinds (exec approvals) may share the published list: keep theirs, replace ours.
+  const publish = (mine: ApprovalItem[]): void => {
+    const others = ctx.store.current.approvals.filter((i) => i.kind !== 'egress');
+    const all = [...others, ...mine];
+    ctx.store.patch('approvals', all);
+    ctx.setStatus('approvals', { pending: all.length });
+  };
+  const queue = new HoldQueue({
+    holdTimeoutMs: config.proxy.hold_timeout,
+    policy,
+    onChange: publish,
+    onNew: (item) => {
+      ctx.server.broadcast('approval.new', item);
+      ctx.log.info('egress held for approval', { id: item.id, host: item.host, port: item.port });
+    },
+    onResolved: (item, decision, by, released) => {
+      ctx.server.broadcast('approval.resolved', { id: item.id, item, decision, by, released });
+    },
+  });
+  const core = new ProxyCore({
+    policy,
+    queue,
+    audit,
+    resolver: deps.resolver ?? createResolver(paths.hostsFile),
+    dialer: deps.dialer ?? tcpDialer,
+    maxHeaderBytes: config.proxy.max_header_bytes,
+    headerTimeoutMs: config.proxy.header_timeout,
+    idleTimeoutMs: config.proxy.idle_timeout,
+  });
+  let listen: string;
+  try {
+    const addr = await core.listenTcp(host, port);
+    listen = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
+    await core.listenUnix(paths.egressSocket);
+  } catch (err) {
+    await core.close();
+    audit.close();
+    const e = err as NodeJS.ErrnoException;
+    throw new ClawdeckError('PROXY_LISTEN_FAILED', `the egress proxy cannot listen on ${config.proxy.listen}: ${e.code ?? e.message}`, {
+      hint: e.code === 'EADDRINUSE' ? 'Another program uses that port; set proxy.listen in config.yaml (port 0 picks a free one).' : undefined,
+      cause: err,
+    });
+  }
+  ctx.setStatus('proxy', { listen });
+  ctx.server.handle('approvals.list', () => ctx.store.current.approvals);
+  ctx.server.handle('approvals.decide', (p, client) => queue.decide(p.id, p.decision, p.by ?? `operator:${client.name}`));
+  ctx.log.info('egress proxy listening', { listen, socket: paths.egressSocket });
+  return {
+    name: 'egress',
+    core,
+    queue,
+    listen,
+    stop: async () => {
+      // Fail closed: held requests are refused, tunnels closed, then the last audit lines land.
+      queue.close();
+      await core.close();
+      audit.close();
+      ctx.setStatus('proxy', { listen: null });
+    },
+  };
+};

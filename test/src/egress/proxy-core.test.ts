@@ -245,3 +245,68 @@ describe('listeners', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('decision scopes through the proxy', () => {
+  const holdThenDecide = async (p: TestProxy, decision: Parameters<TestProxy['queue']['decide']>[1]) => {
+    const pending = connectVia(p.port, `upstream.test:${echo.port}`);
+    const item = await waitFor(() => p.items[0], 'held item');
+    await p.queue.decide(item.id, decision, 'op');
+    const r = await pending;
+    r.sock.destroy();
+    return r.res.status;
+  };
+
+  it('session: later connections to the same host:port pass without asking', async () => {
+    px = await startTestProxy();
+    expect(await holdThenDecide(px, { action: 'allow', scope: 'session' })).toBe(200);
+    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(again.res.status).toBe(200);
+    again.sock.destroy();
+    expect((await readAudit(px.auditFile)).at(-1)).toMatchObject({ by: 'op', rule: expect.stringMatching(/^approval:.*\/session$/) });
+  });
+
+  it('timed: passes within the ttl and is held again after it', async () => {
+    px = await startTestProxy();
+    expect(await holdThenDecide(px, { action: 'allow', scope: 'timed', ttl_ms: 300 })).toBe(200);
+    const within = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(within.res.status).toBe(200);
+    within.sock.destroy();
+    const grant = px.queue.grantFor('upstream.test', echo.port)!;
+    await waitFor(() => Date.now() > grant.expires!, 'ttl passed', 2000);
+    const after = connectVia(px.port, `upstream.test:${echo.port}`);
+    const item = await waitFor(() => px!.items[0], 'held again after the ttl');
+    await px.queue.decide(item.id, { action: 'deny', scope: 'once' }, 'op');
+    expect((await after).res.status).toBe(403);
+  });
+
+  it('always: the rule lands in the policy and later connections are allowed by it', async () => {
+    px = await startTestProxy();
+    expect(await holdThenDecide(px, { action: 'allow', scope: 'always' })).toBe(200);
+    expect(px.policy.added).toEqual([expect.objectContaining({ host: 'upstream.test', port: echo.port, approved_by: 'op' })]);
+    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(again.res.status).toBe(200);
+    again.sock.destroy();
+    expect((await readAudit(px.auditFile)).at(-1)).toMatchObject({ by: 'policy', outcome: 'allow' });
+  });
+
+  it('deny always: later connections are denied by the new rule without asking', async () => {
+    px = await startTestProxy();
+    expect(await holdThenDecide(px, { action: 'deny', scope: 'always' })).toBe(403);
+    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(again.res.status).toBe(403);
+    expect(px.items).toEqual([]);
+  });
+});
+
+describe('load', () => {
+  it('carries 200 concurrent tunnels, each with its own data', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    const tunnels = await Promise.all(Array.from({ length: 200 }, () => connectVia(px!.port, `upstream.test:${echo.port}`)));
+    expect(tunnels.every((t) => t.res.status === 200)).toBe(true);
+    const backs = await Promise.all(tunnels.map((t, i) => roundTrip(t.sock, Buffer.alloc(32 * 1024, 97 + (i % 26)))));
+    expect(backs.every((b, i) => b.length === 32 * 1024 && b.every((x) => x === 97 + (i % 26)))).toBe(true);
+    expect(px.core.liveCount).toBe(200);
+    for (const t of tunnels) t.sock.destroy();
+    await waitFor(() => px!.core.liveCount === 0, 'all tunnels closed');
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { statusSchema } from './status.js';
 import { approvalItemSchema, decideParamsSchema } from './approvals.js';
+import { inferenceMethods } from './inference.js';
 
 const empty = z.strictObject({}).optional();
 
@@ -18,6 +19,14 @@ export const methods = {
   shutdown: { params: empty, result: z.object({ stopping: z.boolean() }) },
   'approvals.list': { params: empty, result: z.array(approvalItemSchema) },
   'approvals.decide': { params: decideParamsSchema, result: z.object({ released: z.number().int() }) },
+  // Inference router (schemas in inference.ts).
+  'provider.list': inferenceMethods['provider.list'],
+  'provider.add': inferenceMethods['provider.add'],
+  'provider.use': inferenceMethods['provider.use'],
+  'provider.remove': inferenceMethods['provider.remove'],
+  'provider.test': inferenceMethods['provider.test'],
+  'usage.query': inferenceMethods['usage.query'],
+  'budget.set': inferenceMethods['budget.set'],
   // Test-only (daemon started with CLAWDECK_TEST_HOOKS=1): replace one snapshot part / stream synthetic load.
   'debug.patch': {
     params: z.strictObject({ part: z.enum(['approvals', 'policy', 'meter', 'chat', 'notices']), value: z.unknown() }),

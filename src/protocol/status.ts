@@ -37,6 +37,12 @@ export const statusSchema = z.object({
     providers: z.array(
       z.object({ name: z.string(), base_url: z.string(), models: z.array(z.string()), key_present: z.boolean() }),
     ),
+    // The latest finished call and the routing rule that chose its provider+model.
+    last_call: z
+      .object({ at: z.string(), rule: z.string().nullable(), provider: z.string(), model: z.string(), status: z.string(), estimated: z.boolean() })
+      .nullable()
+      .optional(),
+    budget_state: z.enum(['ok', 'warn', 'blocked']).optional(),
   }),
   policy: z.object({
     file: z.string(),

@@ -1,0 +1,79 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+
+// One finished inference call as written to the usage ledger (JSONL, one line per call, never a key).
+export interface LedgerEntry {
+  t: string;
+  day: string;
+  session: string;
+  id: string;
+  endpoint: string;
+  provider: string;
+  model: string;
+  rule: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  cached_tokens: number | null;
+  estimated: boolean;
+  ttft_ms: number | null;
+  elapsed_ms: number;
+  status: 'done' | 'error' | 'cancelled' | 'refused';
+  http_status: number | null;
+  cost: number;
+  attempts: number;
+  error?: string;
+}
+
+// Local calendar day (YYYY-MM-DD): daily budgets reset at the user's midnight.
+export const localDay = (d: Date): string =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
+// Appends one call; synchronous so a crash never loses a finished call (one line per call, not per token).
+export const appendLedger = (file: string, e: LedgerEntry): void => {
+  appendFileSync(file, JSON.stringify(e) + '\n', { mode: 0o600 });
+};
+
+// Reads every well-formed entry; a torn last line (crash mid-write) is skipped.
+export const readLedger = (file: string): LedgerEntry[] => {
+  if (!existsSync(file)) return [];
+  const out: LedgerEntry[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as LedgerEntry;
+      if (typeof e.t === 'string' && typeof e.model === 'string') out.push(e);
+    } catch {
+      // torn or foreign line
+    }
+  }
+  return out;
+};
+
+export interface UsageRow {
+  key: string;
+  calls: number;
+  tokens_in: number;
+  tokens_out: number;
+  cached_tokens: number;
+  cost: number;
+  estimated: boolean;
+  errors: number;
+}
+
+// Sums ledger entries since a time, grouped by model, day, provider or rule.
+export const summarizeUsage = (entries: LedgerEntry[], sinceMs: number | null, by: 'model' | 'day' | 'provider' | 'rule'): UsageRow[] => {
+  const rows = new Map<string, UsageRow>();
+  for (const e of entries) {
+    if (sinceMs !== null && Date.parse(e.t) < sinceMs) continue;
+    const key = (by === 'model' ? e.model : by === 'day' ? e.day : by === 'provider' ? e.provider : e.rule) ?? '-';
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { key, calls: 0, tokens_in: 0, tokens_out: 0, cached_tokens: 0, cost: 0, estimated: false, errors: 0 }));
+    r.calls++;
+    r.tokens_in += e.tokens_in;
+    r.tokens_out += e.tokens_out;
+    r.cached_tokens += e.cached_tokens ?? 0;
+    r.cost += e.cost;
+    r.estimated ||= e.estimated;
+    if (e.status === 'error') r.errors++;
+  }
+  return [...rows.values()].sort((a, b) => (by === 'day' ? a.key.localeCompare(b.key) : b.tokens_in + b.tokens_out - (a.tokens_in + a.tokens_out)));
+};

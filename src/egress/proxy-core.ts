@@ -1,5 +1,5 @@
 import { createServer, Agent, type Server } from 'node:http';
-import type { Socket, AddressInfo } from 'node:net';
+import type { Socket, AddressInfo, OnReadOpts } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import type { PolicyEngine } from '../policy/engine-types.js';
 import { Admitter, type Destination } from './admission.js';
@@ -114,8 +114,8 @@ export class ProxyCore {
     return ++this.seq;
   }
 
-  dial(ip: string, port: number): Socket {
-    return this.opts.dialer(ip, port);
+  dial(ip: string, port: number, onread?: OnReadOpts): Socket {
+    return this.opts.dialer(ip, port, onread);
   }
 
   // Remembers raw (CONNECT) client sockets so shutdown closes held and tunnelled connections too.

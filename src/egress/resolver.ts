@@ -1,13 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { connect, isIP, type Socket } from 'node:net';
+import { connect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 // Name → addresses. Injectable so tests can point names at "private" or "public" addresses without DNS.
 export type Resolver = (host: string) => Promise<string[]>;
 
 // Opens the upstream TCP connection to the address the policy checked. Injectable for tests.
-export type Dialer = (ip: string, port: number) => Socket;
+// `onread` (node's user-buffer read mode) lets tunnels read upstream data in large chunks; pass it through.
+export type Dialer = (ip: string, port: number, onread?: OnReadOpts) => Socket;
 
 // Parses /etc/hosts format: "address name [alias…]", # comments.
 export const parseHosts = (text: string): Map<string, string[]> => {
@@ -60,7 +61,4 @@ export const createResolver = (hostsFile: string, dns: Resolver = systemDns): Re
 export const systemDns: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 // A plain TCP connect with Nagle off (proxied traffic is often small request/response).
-export const tcpDialer: Dialer = (ip, port) => {
-  const s = connect({ host: ip, port, noDelay: true });
-  return s;
-};
+export const tcpDialer: Dialer = (ip, port, onread) => connect({ host: ip, port, noDelay: true, ...(onread ? { onread } : {}) });

@@ -6,6 +6,8 @@ import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
 import type { ProxyCore, LiveConn } from './proxy-core.js';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+// Upstream read size: large reads are what make a Node tunnel fast (4x fewer syscalls and events than 64 KiB).
+const READ_BUFFER = 256 * 1024;
 
 // Compares the host a tunnel's first bytes name (TLS SNI or an HTTP Host header) with the CONNECT target.
 const sameHost = (named: string, target: string): boolean => {
@@ -52,7 +54,16 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
     .then((a) => {
       if (client.destroyed) return;
       if (!a.ok) return refuseSocket(client, a.refusal);
-      const up = core.dial(a.ip, target.port);
+      // Downstream bytes are read straight into one per-tunnel buffer (pages are only touched when used) and
+      // reading pauses until that chunk is handed to the client: bounded memory, backpressure, few syscalls.
+      const up: Socket = core.dial(a.ip, target.port, {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n, buf) => {
+          if (client.destroyed) return false;
+          client.write(buf.subarray(0, n), () => up.resume());
+          return false;
+        },
+      });
       const live: LiveConn = {
         conn,
         dest,
@@ -99,7 +110,7 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
         up.setNoDelay(true);
         client.setTimeout(core.idleTimeoutMs, () => finish());
         client.write(ESTABLISHED);
-        up.pipe(client);
+        up.on('end', () => client.end());
         verifyFirstBytes(core, client, up, head, dest.host, conn, a.ip, dest.port, () => finish());
       });
     });

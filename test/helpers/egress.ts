@@ -1,4 +1,4 @@
-import { connect, createServer, Socket, type Server, type AddressInfo } from 'node:net';
+import { connect, createServer, Socket, type Server, type AddressInfo, type OnReadOpts } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,11 +63,12 @@ export class TestPolicy implements PolicyEngine {
 // Dials loopback for real; "fake public" addresses map onto loopback ports; anything else is recorded and refused.
 export const testDialer = (fakes: Map<string, number> = new Map()): Dialer & { attempts: string[] } => {
   const attempts: string[] = [];
-  const d = ((ip: string, port: number) => {
+  const d = ((ip: string, port: number, onread?: OnReadOpts) => {
     attempts.push(`${ip}:${port}`);
-    if (ip === '127.0.0.1') return connect({ host: ip, port, noDelay: true });
+    const extra = onread ? { onread } : {};
+    if (ip === '127.0.0.1') return connect({ host: ip, port, noDelay: true, ...extra });
     const real = fakes.get(`${ip}:${port}`);
-    if (real !== undefined) return connect({ host: '127.0.0.1', port: real, noDelay: true });
+    if (real !== undefined) return connect({ host: '127.0.0.1', port: real, noDelay: true, ...extra });
     const s = new Socket();
     process.nextTick(() => s.destroy(Object.assign(new Error('test dialer never dials this'), { code: 'ETESTNODIAL' })));
     return s;

@@ -1,0 +1,241 @@
+import { connect, createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer, request, Agent } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { BenchRow } from './types.js';
+import { startSquid, startTinyproxy, type BenchProxy } from './egress-proxies.js';
+import { startClawdeckProxy } from './egress-clawdeck.js';
+
+const CHUNK = Buffer.alloc(1 << 20, 0x61);
+const THROUGHPUT_MS = 1500;
+
+type Via = { name: string; port?: number; pid?: number };
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+const listen = async (srv: Server): Promise<number> => {
+  await new Promise<void>((r) => srv.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+  return (srv.address() as AddressInfo).port;
+};
+
+// Opens a TCP stream to 127.0.0.1:port, directly or through a CONNECT tunnel.
+const openTunnel = (via: Via, port: number): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: via.port ?? port, noDelay: true });
+    s.once('error', reject);
+    if (via.port === undefined) return void s.once('connect', () => resolve(s));
+    s.once('connect', () => s.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    let buf = '';
+    const onData = (c: Buffer): void => {
+      buf += c.toString('latin1');
+      const i = buf.indexOf('\r\n\r\n');
+      if (i === -1) return;
+      s.off('data', onData);
+      if (!/^HTTP\/1\.[01] 200/.test(buf)) return reject(new Error(`${via.name}: ${buf.split('\r\n')[0]}`));
+      if (buf.length > i + 4) s.unshift(Buffer.from(buf.slice(i + 4), 'latin1'));
+      resolve(s);
+    };
+    s.on('data', onData);
+  });
+
+// Bytes/s downloaded over n parallel streams from a server that writes as fast as backpressure allows.
+const throughput = async (via: Via, sourcePort: number, n: number): Promise<number> => {
+  const socks = await Promise.all(Array.from({ length: n }, () => openTunnel(via, sourcePort)));
+  let bytes = 0;
+  let counting = false;
+  for (const s of socks) s.on('data', (c: Buffer) => counting && (bytes += c.length));
+  await new Promise((r) => setTimeout(r, 200)); // warm-up
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, THROUGHPUT_MS));
+  const secs = (performance.now() - t0) / 1000;
+  counting = false;
+  for (const s of socks) s.destroy();
+  return bytes / secs;
+};
+
+// Time to a usable stream (direct: TCP connect; proxied: connect + CONNECT + 200), sequential.
+const setupTimes = async (via: Via, port: number, n: number): Promise<number[]> => {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const s = await openTunnel(via, port);
+    out.push(performance.now() - t0);
+    s.destroy();
+  }
+  return out;
+};
+
+// One GET; a request that lost the race with a server closing an idle keep-alive socket is retried (node's documented pattern).
+const get = (via: Via, agent: Agent, port: number, retry = true): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const r = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port: via.port ?? port,
+        path: via.port === undefined ? '/x' : `http://127.0.0.1:${port}/x`,
+        headers: { host: `127.0.0.1:${port}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${via.name}: HTTP ${res.statusCode}`))));
+      },
+    );
+    r.on('error', (e: NodeJS.ErrnoException) => (retry && r.reusedSocket && e.code === 'ECONNRESET' ? get(via, agent, port, false).then(resolve, reject) : reject(e)));
+    r.end();
+  });
+
+// Sequential keep-alive GET latencies (one connection).
+const keepAliveLatencies = async (via: Via, port: number, n: number): Promise<number[]> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 200; i++) await get(via, agent, port);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await get(via, agent, port);
+    out.push(performance.now() - t0);
+  }
+  agent.destroy();
+  return out;
+};
+
+// Requests per second with `conc` keep-alive clients in a closed loop.
+const reqPerSec = async (via: Via, port: number, conc: number, ms: number): Promise<number> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: conc });
+  let done = 0;
+  const end = performance.now() + ms;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (performance.now() < end) {
+        // A reference proxy that drops a connection under load costs that request, not the run.
+        if (await get(via, agent, port).then(() => true, () => false)) done++;
+      }
+    }),
+  );
+  agent.destroy();
+  return done / ((performance.now() - t0) / 1000);
+};
+
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+};
+
+const openMany = async (via: Via, port: number, n: number): Promise<Socket[]> => {
+  const out: Socket[] = [];
+  for (let i = 0; i < n; i += 100) out.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => openTunnel(via, port)))));
+  return out;
+};
+
+interface Measures {
+  tp1: number;
+  tp8: number;
+  setupP50: number;
+  getP99: number;
+  rps32: number;
+}
+
+const debug = (msg: string): void => {
+  if (process.env.BENCH_DEBUG) process.stderr.write(`[bench egress] ${msg}\n`);
+};
+
+const measure = async (via: Via, ports: { source: number; echo: number; web: number }): Promise<Measures> => {
+  debug(`${via.name}: throughput`);
+  const tp1 = await throughput(via, ports.source, 1);
+  const tp8 = await throughput(via, ports.source, 8);
+  debug(`${via.name}: setup`);
+  const setupP50 = percentile(await setupTimes(via, ports.echo, 300), 50);
+  debug(`${via.name}: keep-alive GET`);
+  const getP99 = percentile(await keepAliveLatencies(via, ports.web, 2000), 99);
+  debug(`${via.name}: req/s`);
+  const rps32 = await reqPerSec(via, ports.web, 32, 2000);
+  return { tp1, tp8, setupP50, getP99, rps32 };
+};
+
+// Direct vs clawdeck vs tinyproxy vs squid on the same loopback workload, in one run.
+export const rows = async (): Promise<BenchRow[]> => {
+  const sinks = new Set<Socket>();
+  const source = createServer((s) => {
+    sinks.add(s);
+    s.on('error', () => s.destroy());
+    s.on('close', () => sinks.delete(s));
+    const pump = (): void => {
+      while (!s.destroyed && s.write(CHUNK));
+    };
+    s.on('drain', pump);
+    pump();
+  });
+  const echo = createServer((s) => {
+    s.on('error', () => s.destroy());
+    s.pipe(s);
+  });
+  const body = Buffer.from('ok\n');
+  const web = createHttpServer({ keepAliveTimeout: 60_000 }, (_q, r) => {
+    r.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+    r.end(body);
+  });
+  const ports = { source: await listen(source), echo: await listen(echo), web: await listen(web) };
+  const proxies: BenchProxy[] = [];
+  const out: BenchRow[] = [];
+  try {
+    const direct = await measure({ name: 'direct' }, ports);
+    const results: { name: string; m: Measures }[] = [];
+    let clawdeck: BenchProxy | undefined;
+    for (const start of [() => startClawdeckProxy(ports), startTinyproxy, startSquid]) {
+      const p = await start();
+      proxies.push(p);
+      if (p.name === 'clawdeck') clawdeck = p;
+      results.push({ name: p.name, m: await measure({ name: p.name, port: p.port, pid: p.pid }, ports) });
+    }
+    const squid = results.find((r) => r.name === 'squid')!.m;
+    const row = (metric: string, key: keyof Measures, unit: string, scale: number, higherBetter: boolean, limit: number): void => {
+      for (const r of results) {
+        const ratio = r.m[key] / direct[key];
+        const ours = r.name === 'clawdeck';
+        const beatsSquid = higherBetter ? r.m[key] >= squid[key] : r.m[key] <= squid[key];
+        const meets = higherBetter ? ratio >= limit : ratio <= limit;
+        out.push({
+          name: `egress ${metric} via ${r.name} (vs direct)`,
+          baseline: direct[key] * scale,
+          value: r.m[key] * scale,
+          unit,
+          ratio,
+          goal: ours ? `${higherBetter ? '≥' : '≤'} ${limit}× direct, beat squid` : 'reference',
+          pass: ours ? meets && beatsSquid : true,
+        });
+      }
+    };
+    row('tunnel throughput, 1 tunnel', 'tp1', 'MB/s', 1 / 1e6, true, 0.5);
+    row('tunnel throughput, 8 tunnels', 'tp8', 'MB/s', 1 / 1e6, true, 0.5);
+    row('tunnel setup p50', 'setupP50', 'ms', 1, false, 5);
+    row('keep-alive GET p99', 'getP99', 'ms', 1, false, 2);
+    row('req/s at 32 concurrent', 'rps32', 'req/s', 1, true, 0.3);
+
+    // Memory and burst behaviour of clawdeck alone.
+    const via: Via = { name: 'clawdeck', port: clawdeck!.port };
+    const rssIdle = rssMb(clawdeck!.pid);
+    const idle = await openMany(via, ports.echo, 1000);
+    // Each tunnel proves it is live with one round trip, then sits idle.
+    await Promise.all(idle.map((s) => new Promise<void>((r) => (s.once('data', () => r()), s.write('x')))));
+    global.gc?.();
+    const rss1000 = rssMb(clawdeck!.pid);
+    for (const s of idle) s.destroy();
+    out.push({ name: 'egress RSS with 1000 idle tunnels (clawdeck daemon; baseline = idle daemon)', baseline: rssIdle, value: rss1000, unit: 'MB', ratio: rss1000 / rssIdle, goal: '< 64 MB', pass: rss1000 < 64 });
+    const before = percentile(await setupTimes(via, ports.echo, 300), 50);
+    const burst = await Promise.all(Array.from({ length: 1000 }, () => openTunnel(via, ports.echo)));
+    for (const s of burst) s.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const after = percentile(await setupTimes(via, ports.echo, 300), 50);
+    out.push({ name: 'egress tunnel setup p50 after a 1000-tunnel burst (vs before)', baseline: before, value: after, unit: 'ms', ratio: after / before, goal: '≤ 1.5× before', pass: after / before <= 1.5 });
+    return out;
+  } finally {
+    for (const p of proxies) await p.stop();
+    for (const s of sinks) s.destroy();
+    web.closeAllConnections();
+    await Promise.all([source, echo, web].map((s) => new Promise((r) => s.close(r))));
+  }
+};

@@ -154,7 +154,13 @@ export const createRouterHandler = (deps: RouterDeps) => {
 
   const forward = async (req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> => {
     const raw = await readBody(req, MAX_BODY);
-    if (raw === null) return sendError(res, 413, 'request_too_large', 'request body exceeds the 32 MiB limit');
+    if (raw === null) {
+      // The rest of the body is never read: close this connection rather than reuse it.
+      res.setHeader('connection', 'close');
+      const sock = req.socket;
+      res.on('finish', () => sock?.destroy());
+      return sendError(res, 413, 'request_too_large', 'request body exceeds the 32 MiB limit');
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw.toString('utf8'));

@@ -10,10 +10,11 @@ export interface InputRouterProps {
   ctx: Omit<CommandContext, 'ui' | 'dispatch'>;
   ui: UiState;
   dispatch: (a: UiAction) => void;
+  onCommand?: ((command: string) => void) | undefined;
 }
 
 // The only useInput caller: key → scope chain → keymap entry → handler; text entry gets printable keys.
-export const InputRouter = ({ ctx, ui, dispatch }: InputRouterProps): null => {
+export const InputRouter = ({ ctx, ui, dispatch, onCommand }: InputRouterProps): null => {
   // The latest state for the handler, without re-subscribing stdin on every render.
   const latest = useRef({ ctx, ui });
   latest.current = { ctx, ui };
@@ -33,6 +34,7 @@ export const InputRouter = ({ ctx, ui, dispatch }: InputRouterProps): null => {
         return;
       }
       if (u.flash) send({ type: 'flash', flash: null });
+      onCommand?.(binding.command);
       handlers[binding.command as CommandId]({ ...c, ui: latest.current.ui, dispatch: send });
       return;
     }

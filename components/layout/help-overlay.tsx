@@ -40,7 +40,8 @@ export const helpLines = (ui: UiState, width: number, rows: number, theme: Theme
     }
   }
   if (ui.readonly) entries.push([{ text: 'read-only: approve/deny/edit keys are disabled', color: theme.tokens.muted }]);
-  const colW = 40;
+  const lenOf = (l: Line): number => l.reduce((n, s) => n + [...s.text].length, 0);
+  const colW = Math.max(...entries.map(lenOf)) + 2;
   const cols = Math.max(1, Math.min(Math.ceil(entries.length / Math.max(1, rows)), Math.floor(width / colW)));
   const perCol = Math.ceil(entries.length / cols);
   const out: Line[] = [];
@@ -49,7 +50,7 @@ export const helpLines = (ui: UiState, width: number, rows: number, theme: Theme
     for (let c = 0; c < cols; c++) {
       const e = entries[c * perCol + r];
       if (!e) continue;
-      const len = e.reduce((n, s) => n + [...s.text].length, 0);
+      const len = lenOf(e);
       line.push(...e, ...(c < cols - 1 ? [{ text: ' '.repeat(Math.max(1, colW - len)) }] : []));
     }
     out.push(line);

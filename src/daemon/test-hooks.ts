@@ -85,6 +85,13 @@ export const startTestHooks = (ctx: DaemonContext): Service => {
         ctx.store.patch('approvals', [...a, syntheticApproval(events)].slice(-8));
       }
       if (done) {
+        const cur = ctx.store.current;
+        ctx.store.patch('chat', {
+          ...cur.chat,
+          running: false,
+          messages: cur.chat.messages.map((m) => (m.id === msgId ? { ...m, streaming: false } : m)),
+        });
+        ctx.store.patch('meter', { ...ctx.store.current.meter, active: [] });
         clearInterval(tick);
         timers.delete(tick);
       }

@@ -50,7 +50,7 @@ export const policyLines = (p: PolicyLinesInput): Line[] => {
     ]);
   }
   if (p.policy.notice) head.push([{ text: p.policy.notice, color: t.info }]);
-  const text = p.policy.text.replace(/\n$/, '').split('\n');
+  const text = p.policy.text ? p.policy.text.replace(/\n$/, '').split('\n') : [];
   const rows = Math.max(0, p.rows - head.length);
   const ep = p.endpoints[Math.min(p.cursor, p.endpoints.length - 1)];
   const focusLine = ep ? ep.line - 1 : 0;

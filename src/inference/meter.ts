@@ -155,7 +155,7 @@ export class InferenceMeter {
     const day = localDay(new Date());
     for (const e of readLedger(this.o.ledgerFile)) {
       if (e.day !== day) continue;
-      this.addTotals(this.today, e);
+      if (e.status !== 'refused') this.addTotals(this.today, e);
       this.addModel(e);
       this.recent.unshift(this.entryView(e));
     }

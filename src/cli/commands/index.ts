@@ -6,12 +6,16 @@ import { registerLogs } from './logs.js';
 import { registerApprovals } from './approvals.js';
 import { registerVersion } from './version.js';
 import { registerAttach } from './attach.js';
+import { registerProvider } from './provider.js';
+import { registerUsage } from './usage.js';
 
 // Every subcommand, in the order --help lists them.
 export const registerCommands = (program: Command): void => {
   registerLifecycle(program);
   registerAttach(program);
   registerStatus(program);
+  registerProvider(program);
+  registerUsage(program);
   registerDoctor(program);
   registerLogs(program);
   registerApprovals(program);

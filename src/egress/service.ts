@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import type { DaemonContext, Service } from '../daemon/context.js';
 import type { PolicyEngine } from '../policy/engine-types.js';
 import type { ApprovalItem } from '../protocol/approvals.js';
@@ -29,6 +29,25 @@ export const parseListen = (listen: string): { host: string; port: number } => {
     });
   }
   return { host, port: hp.port };
+};
+
+// Test hook (CLAWDECK_TEST_HOOKS=1 + CLAWDECK_TEST_DIAL_MAP="93.184.216.34:443=4711,…"): daemon-level tests reach
+// "public" addresses named in the hosts file on loopback ports instead; anything else non-loopback is refused, never dialed.
+export const testDialerFromEnv = (env: NodeJS.ProcessEnv = process.env): Dialer | undefined => {
+  if (env.CLAWDECK_TEST_HOOKS !== '1' || !env.CLAWDECK_TEST_DIAL_MAP) return undefined;
+  const map = new Map<string, number>();
+  for (const pair of env.CLAWDECK_TEST_DIAL_MAP.split(',')) {
+    const [from, to] = pair.split('=');
+    if (from && to) map.set(from.trim(), Number(to));
+  }
+  return (ip, port, onread) => {
+    const real = map.get(`${ip}:${port}`);
+    if (real !== undefined) return tcpDialer('127.0.0.1', real, onread);
+    if (isLoopback(ip)) return tcpDialer(ip, port, onread);
+    const s = new Socket();
+    process.nextTick(() => s.destroy(Object.assign(new Error(`test dial map has no entry for ${ip}:${port}`), { code: 'ETESTNODIAL' })));
+    return s;
+  };
 };
 
 // Starts the egress proxy on proxy.listen and the sandbox socket, and serves approvals.list / approvals.decide.
@@ -64,7 +83,7 @@ export const startEgress = async (
     queue,
     audit,
     resolver: deps.resolver ?? createResolver(paths.hostsFile),
-    dialer: deps.dialer ?? tcpDialer,
+    dialer: deps.dialer ?? testDialerFromEnv() ?? tcpDialer,
     maxHeaderBytes: config.proxy.max_header_bytes,
     headerTimeoutMs: config.proxy.header_timeout,
     idleTimeoutMs: config.proxy.idle_timeout,

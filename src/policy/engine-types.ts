@@ -23,6 +23,8 @@ export interface PolicyDecision {
   audit: boolean;
   // For ask/deny: the rule that came closest (same host other port, sibling domain, …) for the queue's hint.
   closest: string | null;
+  // allow decided at connection level by an endpoint with method/path/query rules: inspect requests (L7) to enforce them.
+  inspect?: boolean;
 }
 
 // A rule written from the approval queue ("always" decisions); lands in the YAML with a stamp.

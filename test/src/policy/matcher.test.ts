@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { loadPolicyText } from '../../../src/policy/load.js';
+import { candidatesFor, decide } from '../../../src/policy/matcher.js';
+import type { EgressRequest } from '../../../src/policy/engine-types.js';
+
+const POLICY = `version: 1
+network_policies:
+  exact:
+    endpoints:
+      - { host: api.example.com, port: 443 }
+      - { host: Multi.Example.COM., ports: [80, 443] }
+      - { host: bücher.example, port: 443 }
+      - { host: 9.9.9.9, port: 8443 }
+  wild:
+    endpoints:
+      - { host: "*.one.test", port: 443 }
+      - { host: "**.many.test", port: 443 }
+      - { host: "*-aiplatform.googleapis.com", port: 443 }
+  blocked:
+    endpoints:
+      - host: evil.many.test
+        port: 443
+        protocol: rest
+        access: full
+        deny_rules: [{ method: "*", path: "/**" }]
+  lan:
+    endpoints:
+      - { host: nas.lan.test, port: 5000, allowed_ips: [192.168.1.0/24] }
+      - { host: plain.lan.test, port: 5000 }
+      - { host: metadata.test, port: 80, allowed_ips: ["169.254.169.254"] }
+      - { host: v6.lan.test, port: 443, allowed_ips: ["fd00::/8"] }
+  ro:
+    endpoints:
+      - { host: ro.example.com, port: 443, protocol: rest, access: read-only }
+      - { host: rw.example.com, port: 443, protocol: rest, access: read-write }
+  l7:
+    endpoints:
+      - host: api.github.test
+        port: 443
+        protocol: rest
+        access: read-write
+        deny_rules:
+          - { method: POST, path: "/repos/*/pulls/*/reviews" }
+          - { method: "*", path: "/admin/**", query: { force: "true" } }
+      - host: tg.test
+        port: 443
+        protocol: rest
+        rules:
+          - allow: { method: GET, path: "/bot*/**" }
+          - allow: { method: GET, path: /search, query: { tag: { any: ["v1.*", "v2.*"] } } }
+  audited:
+    endpoints:
+      - { host: audit.test, port: 443, protocol: rest, enforcement: audit, access: read-only }
+  hostless:
+    endpoints:
+      - { allowed_ips: ["10.9.0.0/16"], port: 6379 }
+  stamped:
+    endpoints:
+      - { host: old.test, port: 443, expires: "2020-01-01T00:00:00Z" }
+      - { host: ttl.test, port: 443, approved_at: "2026-11-25T10:00:00Z", ttl: 10m }
+      - { host: off.test, port: 443, disabled: true }
+`;
+
+const loaded = loadPolicyText(POLICY, 'policy.yaml');
+if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+const compiled = loaded.compiled;
+const NOW = Date.parse('2026-11-25T10:05:00Z');
+const PUB = '93.184.216.34';
+
+type Row = [string, EgressRequest, 'allow' | 'deny' | 'ask', string | null];
+const rows: Row[] = [
+  // exact hosts, case, trailing dots, ports
+  ['an exact host on its port is allowed', { host: 'api.example.com', port: 443, ip: PUB }, 'allow', 'exact/endpoints[0]'],
+  ['an exact host on another port asks', { host: 'api.example.com', port: 80, ip: PUB }, 'ask', 'default'],
+  ['host case does not matter', { host: 'API.Example.Com', port: 443, ip: PUB }, 'allow', 'exact/endpoints[0]'],
+  ['a trailing dot on the request is ignored', { host: 'api.example.com.', port: 443, ip: PUB }, 'allow', 'exact/endpoints[0]'],
+  ['a rule written with case and a trailing dot matches', { host: 'multi.example.com', port: 80, ip: PUB }, 'allow', 'exact/endpoints[1]'],
+  ['ports lists match every listed port', { host: 'multi.example.com', port: 443, ip: PUB }, 'allow', 'exact/endpoints[1]'],
+  ['ports lists do not match other ports', { host: 'multi.example.com', port: 8080, ip: PUB }, 'ask', 'default'],
+  ['an IDN request matches its unicode rule', { host: 'BÜCHER.example', port: 443, ip: PUB }, 'allow', 'exact/endpoints[2]'],
+  ['a punycode request matches a unicode rule', { host: 'xn--bcher-kva.example', port: 443, ip: PUB }, 'allow', 'exact/endpoints[2]'],
+  ['a reserved TEST-NET address is denied', { host: 'x.test', port: 443, ip: '203.0.113.7' }, 'deny', 'private-address'],
+  ['an IP literal host matches its rule', { host: "9.9.9.9", port: 8443 }, 'allow', 'exact/endpoints[3]'],
+  ['a bare sub-domain of an exact rule is not allowed', { host: 'x.api.example.com', port: 443, ip: PUB }, 'ask', 'default'],
+  // wildcards
+  ['* matches exactly one label', { host: 'a.one.test', port: 443, ip: PUB }, 'allow', 'wild/endpoints[0]'],
+  ['* does not match two labels', { host: 'a.b.one.test', port: 443, ip: PUB }, 'ask', 'default'],
+  ['* does not match the apex', { host: 'one.test', port: 443, ip: PUB }, 'ask', 'default'],
+  ['** matches one label', { host: 'a.many.test', port: 443, ip: PUB }, 'allow', 'wild/endpoints[1]'],
+  ['** matches several labels', { host: 'a.b.c.many.test', port: 443, ip: PUB }, 'allow', 'wild/endpoints[1]'],
+  ['** does not match the apex', { host: 'many.test', port: 443, ip: PUB }, 'ask', 'default'],
+  ['an intra-label glob matches its label', { host: 'us-central1-aiplatform.googleapis.com', port: 443, ip: PUB }, 'allow', 'wild/endpoints[2]'],
+  ['an intra-label glob needs its suffix', { host: 'us-central1.googleapis.com', port: 443, ip: PUB }, 'ask', 'default'],
+  ['wildcards respect ports', { host: 'a.one.test', port: 80, ip: PUB }, 'ask', 'default'],
+  // deny beats allow
+  ['a deny rule beats a wildcard allow', { host: 'evil.many.test', port: 443, ip: PUB }, 'deny', 'blocked/endpoints[0]'],
+  ['a deny rule beats a wildcard allow for requests too', { host: 'evil.many.test', port: 443, ip: PUB, method: 'GET', path: '/' }, 'deny', 'blocked/endpoints[0]'],
+  // private addresses
+  ['a private address is denied without allowed_ips', { host: 'plain.lan.test', port: 5000, ip: '192.168.1.10' }, 'deny', 'private-address'],
+  ['a private address in allowed_ips is allowed', { host: 'nas.lan.test', port: 5000, ip: '192.168.1.10' }, 'allow', 'lan/endpoints[0]'],
+  ['a private address outside allowed_ips is denied', { host: 'nas.lan.test', port: 5000, ip: '192.168.2.10' }, 'deny', 'private-address'],
+  ['an IPv4-mapped private address is denied', { host: 'api.example.com', port: 443, ip: '::ffff:10.0.0.1' }, 'deny', 'private-address'],
+  ['an IPv4-mapped address in allowed_ips is allowed', { host: 'nas.lan.test', port: 5000, ip: '::ffff:192.168.1.9' }, 'allow', 'lan/endpoints[0]'],
+  ['loopback is denied even for an allowed host', { host: 'api.example.com', port: 443, ip: '127.0.0.1' }, 'deny', 'private-address'],
+  ['IPv6 loopback is denied', { host: 'api.example.com', port: 443, ip: '::1' }, 'deny', 'private-address'],
+  ['link-local metadata is denied', { host: 'api.example.com', port: 443, ip: '169.254.169.254' }, 'deny', 'private-address'],
+  ['metadata listed in allowed_ips is allowed', { host: 'metadata.test', port: 80, ip: '169.254.169.254' }, 'allow', 'lan/endpoints[2]'],
+  ['CGNAT is denied', { host: 'api.example.com', port: 443, ip: '100.64.0.1' }, 'deny', 'private-address'],
+  ['ULA is denied without allowed_ips', { host: 'api.example.com', port: 443, ip: 'fd12::1' }, 'deny', 'private-address'],
+  ['ULA in allowed_ips is allowed', { host: 'v6.lan.test', port: 443, ip: 'fd12::1' }, 'allow', 'lan/endpoints[3]'],
+  ['an unknown host on a private address is denied, not asked', { host: 'nowhere.test', port: 80, ip: '10.1.2.3' }, 'deny', 'private-address'],
+  ['a private IP literal host is denied', { host: '10.0.0.1', port: 80 }, 'deny', 'private-address'],
+  ['a hostless rule allows its CIDR on its port', { host: 'redis.internal', port: 6379, ip: '10.9.1.1' }, 'allow', 'hostless/endpoints[0]'],
+  ['a hostless rule does not cover other ports', { host: 'redis.internal', port: 6380, ip: '10.9.1.1' }, 'deny', 'private-address'],
+  // access presets and L7 rules
+  ['read-only allows GET', { host: 'ro.example.com', port: 443, ip: PUB, method: 'GET', path: '/x' }, 'allow', 'ro/endpoints[0]'],
+  ['read-only allows HEAD and OPTIONS', { host: 'ro.example.com', port: 443, ip: PUB, method: 'options', path: '/x' }, 'allow', 'ro/endpoints[0]'],
+  ['read-only refuses POST', { host: 'ro.example.com', port: 443, ip: PUB, method: 'POST', path: '/x' }, 'deny', 'ro/endpoints[0]'],
+  ['read-write allows PATCH', { host: 'rw.example.com', port: 443, ip: PUB, method: 'PATCH', path: '/x' }, 'allow', 'ro/endpoints[1]'],
+  ['read-write refuses DELETE', { host: 'rw.example.com', port: 443, ip: PUB, method: 'DELETE', path: '/x' }, 'deny', 'ro/endpoints[1]'],
+  ['the connection itself is allowed before any request is seen', { host: 'ro.example.com', port: 443, ip: PUB }, 'allow', 'ro/endpoints[0]'],
+  ['an L7 deny rule beats the access preset', { host: 'api.github.test', port: 443, ip: PUB, method: 'POST', path: '/repos/a/pulls/1/reviews' }, 'deny', 'l7/endpoints[0]'],
+  ['requests outside the deny rule pass', { host: 'api.github.test', port: 443, ip: PUB, method: 'POST', path: '/repos/a/issues' }, 'allow', 'l7/endpoints[0]'],
+  ['a deny rule with a query matcher needs the query', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: 'force=false' }, 'allow', 'l7/endpoints[0]'],
+  ['a deny rule with a query matcher fires on it', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: '?force=true' }, 'deny', 'l7/endpoints[0]'],
+  ['path globs in allow rules match', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/bot123/getUpdates' }, 'allow', 'l7/endpoints[1]'],
+  ['paths outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/other' }, 'deny', 'l7/endpoints[1]'],
+  ['methods outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'POST', path: '/bot1/x' }, 'deny', 'l7/endpoints[1]'],
+  ['query any-matchers allow listed values', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v2.1' }, 'allow', 'l7/endpoints[1]'],
+  ['query any-matchers refuse other values', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v3' }, 'deny', 'l7/endpoints[1]'],
+  ['audit enforcement lets a refused request through', { host: 'audit.test', port: 443, ip: PUB, method: 'POST', path: '/' }, 'allow', 'audited/endpoints[0]'],
+  // stamps
+  ['an expired rule no longer allows', { host: 'old.test', port: 443, ip: PUB }, 'ask', 'default'],
+  ['a ttl rule allows within its ttl', { host: 'ttl.test', port: 443, ip: PUB }, 'allow', 'stamped/endpoints[1]'],
+  ['a disabled rule does not allow', { host: 'off.test', port: 443, ip: PUB }, 'ask', 'default'],
+];
+
+describe('decide', () => {
+  it.each(rows)('%s', (_title, req, verdict, rule) => {
+    const d = decide(compiled, req, NOW);
+    expect({ verdict: d.verdict, rule: d.rule }).toEqual({ verdict, rule });
+  });
+
+  it('marks audit-only allows so the proxy logs them', () => {
+    const d = decide(compiled, { host: 'audit.test', port: 443, ip: PUB, method: 'DELETE', path: '/' }, NOW);
+    expect(d.audit).toBe(true);
+  });
+
+  it('a ttl rule lapses after its ttl', () => {
+    const d = decide(compiled, { host: 'ttl.test', port: 443, ip: PUB }, Date.parse('2026-11-25T10:11:00Z'));
+    expect(d.verdict).toBe('ask');
+  });
+
+  it('names the closest rule for an unknown sibling host', () => {
+    expect(decide(compiled, { host: 'www.example.com', port: 443, ip: PUB }, NOW).closest).toBe('exact/endpoints[0]');
+    expect(decide(compiled, { host: 'api.example.com', port: 8080, ip: PUB }, NOW).closest).toBe('exact/endpoints[0]');
+  });
+
+  it('asks the connection to be inspected when the rule has method/path limits', () => {
+    expect(decide(compiled, { host: 'ro.example.com', port: 443, ip: PUB }, NOW).inspect).toBe(true);
+    expect(decide(compiled, { host: 'api.example.com', port: 443, ip: PUB }, NOW).inspect).toBeUndefined();
+  });
+
+  it('uses deny for unknown hosts when the clawdeck section says so', () => {
+    const r = loadPolicyText('version: 1\nclawdeck:\n  unknown_hosts: deny\n', 'p.yaml');
+    if (!r.ok) throw new Error('invalid');
+    expect(decide(r.compiled, { host: 'x.test', port: 443, ip: PUB }).verdict).toBe('deny');
+  });
+});
+
+describe('candidatesFor', () => {
+  it('walks only the labels of the host, not every rule', () => {
+    expect(candidatesFor(compiled, 'a.b.many.test').map((e) => e.id)).toEqual(['wild/endpoints[1]']);
+    expect(candidatesFor(compiled, 'unrelated.org')).toEqual([]);
+  });
+});

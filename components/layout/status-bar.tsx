@@ -19,13 +19,15 @@ const modelOf = (s: Snapshot): string =>
   s.status.inference.providers.find((p) => p.name === s.status.inference.default_provider)?.models[0] ??
   s.status.inference.default_provider;
 
-// The one-line summary across the top: connection, sandbox, proven enforcement, model, budget, pending count.
+// The one-line summary across the top: connection, pending count, sandbox, proven enforcement, model, budget.
 export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean): Line => {
   const t = theme.tokens;
   const sep: Segment = { text: ` ${theme.glyphs.sep} `, color: t.border };
   const s = live.snapshot;
   const out: Line = [{ text: 'clawdeck ', bold: true, color: t.accent }, connectionSegment(live, t)];
   if (!s) return out;
+  const n = s.approvals.length;
+  out.push(sep, { text: `${n} pending`, color: n ? t.warn : t.muted, bold: n > 0, inverse: n > 0 && !theme.color });
   const sb = s.status.sandbox.state;
   out.push(sep, { text: `sandbox ${sb}`, color: sb === 'running' ? t.ok : sb === 'failed' ? t.error : sb === 'disabled' ? t.muted : t.warn });
   for (const e of s.status.enforcement) {
@@ -38,8 +40,6 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean)
     out.push(sep, { text: `${formatCost(s.meter.totals.today.cost)}/${formatCost(s.meter.budget.cost_cap)}`, color: c });
   }
   if (meterInStatus) out.push(sep, { text: meterSummary(s.meter), color: t.muted });
-  const n = s.approvals.length;
-  out.push(sep, { text: `${n} pending`, color: n ? t.warn : t.muted, bold: n > 0, inverse: n > 0 && !theme.color });
   return out;
 };
 

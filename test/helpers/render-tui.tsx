@@ -19,9 +19,10 @@ class FakeStdout extends EventEmitter {
   ) {
     super();
   }
-  write = (s: string): boolean => {
+  write = (s: string, cb?: unknown): boolean => {
     this.writes.push(s);
     if (s !== '\u0007') this.frames.push(s);
+    if (typeof cb === 'function') queueMicrotask(cb as () => void);
     return true;
   };
 }

@@ -49,7 +49,7 @@ export const approvalLines = (p: ApprovalLinesInput): Line[] => {
 export const approvalDetails = (i: ApprovalItem, now: number, theme: Theme): Line[] => {
   const t = theme.tokens;
   const row = (k: string, v: string | number | null | undefined): Line[] =>
-    v === null || v === undefined || v === '' ? [] : [[{ text: `${k.padEnd(12)}`, color: t.muted }, { text: String(v) }]];
+    v === null || v === undefined || v === '' ? [] : [[{ text: `${k.padEnd(14)}`, color: t.muted }, { text: String(v) }]];
   return [
     ...row('kind', i.kind),
     ...row('target', describeApproval(i)),

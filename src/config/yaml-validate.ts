@@ -18,8 +18,11 @@ const findNode = (doc: Document, path: readonly PathKey[], key?: string): Node |
   for (const seg of path) {
     if (isMap(node)) {
       const pair = node.items.find((p: Pair) => isScalar(p.key) && String(p.key.value) === String(seg));
-      node = pair?.value ?? pair?.key;
+      // A missing key (required field) points at the map that lacks it.
+      if (!pair) break;
+      node = pair.value ?? pair.key;
     } else if (isSeq(node) && typeof seg === 'number') {
+      if (!node.items[seg]) break;
       node = node.items[seg];
     } else {
       break;

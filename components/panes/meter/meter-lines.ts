@@ -70,8 +70,8 @@ export const meterLines = (m: Meter, mode: 'models' | 'calls', width: number, ro
           { text: ` ${Math.round((frac ?? 0) * 100)}%`, color: budgetColor },
         ]
       : [{ text: '  (no budget)', color: t.muted }]),
+    ...(m.budget.state !== 'ok' ? [{ text: ` ${m.budget.state.toUpperCase()}`, color: budgetColor, bold: true }] : []),
     { text: `  session ${formatCost(s.cost)}`, color: t.muted },
-    ...(m.budget.state !== 'ok' ? [{ text: `  ${m.budget.state.toUpperCase()}`, color: budgetColor, bold: true }] : []),
   ]);
   lines.push([{ text: 'tok/s  ', color: t.muted }, { text: sparkline(m.history, width - 7, theme), color: t.accent }]);
   if (mode === 'models') {

@@ -30,8 +30,10 @@ export const parseEndpoints = (text: string): PolicyEndpoint[] => {
     eps.items.forEach((ep, i) => {
       const at = (ep as Node).range?.[0] ?? 0;
       const host = isMap(ep) ? ep.get('host') : undefined;
-      const port = isMap(ep) ? ep.get('port') : undefined;
-      const enabled = isMap(ep) ? ep.get('enabled') !== false : true;
+      const ports = isMap(ep) ? ep.get('ports') : undefined;
+      const port = isMap(ep) ? (ep.get('port') ?? (isSeq(ports) ? ports.items.map((p) => String(isScalar(p) ? p.value : p)).join(',') : undefined)) : undefined;
+      // The engine's off switch is `disabled: true` (the TUI toggles it).
+      const enabled = isMap(ep) ? ep.get('disabled') !== true : true;
       out.push({
         rule: `${name}/endpoints[${i}]`,
         policy: name,

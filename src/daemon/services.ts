@@ -1,11 +1,18 @@
 import type { DaemonContext, Service } from './context.js';
 import { startTestHooks, testHooksEnabled } from './test-hooks.js';
 import { startInference } from '../inference/service.js';
+import { startPolicy } from '../policy/service.js';
+import { startEgress } from '../egress/service.js';
 
 // The daemon's parts in start order; each registers its socket methods and publishes its status.
 // Later parts may depend on earlier ones through the returned handles.
 export const startServices = async (ctx: DaemonContext): Promise<Service[]> => {
   const services: Service[] = [];
+  // Policy engine first: egress decides through it (pass `policy` to startEgress).
+  const policy = await startPolicy(ctx);
+  services.push(policy);
+  // Egress proxy + approval queue + audit log: loopback TCP (proxy.listen) and the sandbox's Unix socket.
+  services.push(await startEgress(ctx, policy));
   // Inference router: inference.local for the sandbox (Unix socket) and loopback TCP for the host.
   services.push(await startInference(ctx));
   // Last: test-only synthetic state for e2e tests and benchmarks (off unless CLAWDECK_TEST_HOOKS=1).

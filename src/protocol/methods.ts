@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { statusSchema } from './status.js';
 import { approvalItemSchema, decideParamsSchema } from './approvals.js';
 import { inferenceMethods } from './inference.js';
+import { policyMethods } from './policy.js';
 
 const empty = z.strictObject({}).optional();
 
@@ -27,6 +28,15 @@ export const methods = {
   'provider.test': inferenceMethods['provider.test'],
   'usage.query': inferenceMethods['usage.query'],
   'budget.set': inferenceMethods['budget.set'],
+  // Policy engine (schemas in policy.ts).
+  'policy.show': policyMethods['policy.show'],
+  'policy.check': policyMethods['policy.check'],
+  'policy.diff': policyMethods['policy.diff'],
+  'policy.apply': policyMethods['policy.apply'],
+  'policy.preset.add': policyMethods['policy.preset.add'],
+  'policy.preset.list': policyMethods['policy.preset.list'],
+  'policy.endpoint.toggle': policyMethods['policy.endpoint.toggle'],
+  'policy.endpoint.delete': policyMethods['policy.endpoint.delete'],
   // Test-only (daemon started with CLAWDECK_TEST_HOOKS=1): replace one snapshot part / stream synthetic load.
   'debug.patch': {
     params: z.strictObject({ part: z.enum(['approvals', 'policy', 'meter', 'chat', 'notices']), value: z.unknown() }),

@@ -1,0 +1,155 @@
+import { copyFileSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { DaemonContext, Service } from '../daemon/context.js';
+import type { ErrorPayload } from '../protocol/errors.js';
+import type { YamlIssue } from '../config/yaml-validate.js';
+import type { EgressRequest, PolicyDecision, PolicyEngine, RuleAddition } from './engine-types.js';
+import { FilePolicyEngine } from './engine.js';
+import { loadPolicyText } from './load.js';
+import { formatDiff } from './diff.js';
+import { defaultPolicyFile, listPresets, loadPreset } from './presets.js';
+import { watchFile, type FileWatcher } from './watcher.js';
+
+// What the rest of the daemon holds: the engine contract plus the live engine for the TUI/CLI methods.
+export interface PolicyService extends PolicyEngine, Service {
+  engine: FilePolicyEngine;
+  // Resolves when the file watcher is ready (tests, benchmarks).
+  watching: Promise<void>;
+}
+
+// Used only when the file is invalid at start: nothing is allowed until it is fixed.
+const FALLBACK = 'version: 1\nclawdeck:\n  unknown_hosts: deny\n';
+
+const issuePayload = (e: YamlIssue): ErrorPayload => ({
+  code: 'POLICY_INVALID',
+  message: e.message,
+  hint: 'Fix the file and save; the last good policy stays in force meanwhile.',
+  kind: 'user',
+  where: [{ file: e.file, line: e.line, col: e.col }],
+});
+
+// Copies the shipped default policy on first start (owner-only, like every clawdeck config file).
+export const ensurePolicyFile = (file: string): boolean => {
+  if (existsSync(file)) return false;
+  mkdirSync(dirname(file), { recursive: true });
+  copyFileSync(defaultPolicyFile(), file);
+  chmodSync(file, 0o600);
+  return true;
+};
+
+// Starts the policy engine: loads (or seeds) the policy file, watches it, publishes status, serves policy.* methods.
+export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> => {
+  const file = ctx.paths.policyFile;
+  if (ensurePolicyFile(file)) ctx.log.info('policy: wrote the default policy', { file });
+  let diskText = await readFile(file, 'utf8');
+  let fallback = false;
+  let startErrors: YamlIssue[] = [];
+  let loaded = loadPolicyText(diskText, file);
+  if (!loaded.ok) {
+    startErrors = loaded.errors;
+    fallback = true;
+    loaded = loadPolicyText(FALLBACK, file);
+    if (!loaded.ok) throw new Error('fallback policy does not validate');
+  }
+
+  const publish = (engine: FilePolicyEngine): void => {
+    const errors = engine.errors.length ? engine.errors : startErrors;
+    const valid = errors.length === 0 && !fallback;
+    const notice = fallback
+      ? `${file} is invalid: everything is denied until it is fixed`
+      : engine.notice();
+    ctx.setStatus('policy', {
+      file,
+      valid,
+      last_error: errors[0] ? issuePayload(errors[0]) : null,
+      loaded_at: engine.loadedAt,
+      rules: engine.live.compiled.rules.filter((r) => r.enabled).length,
+    });
+    ctx.store.patch('policy', { file, text: diskText, valid, errors: errors.map(issuePayload), notice });
+  };
+
+  const engine = new FilePolicyEngine(file, loaded, {
+    onState: (e, ev) => {
+      if (ev.kind === 'swap') {
+        fallback = false;
+        startErrors = [];
+        diskText = e.live.text;
+        const summary = formatDiff(ev.diff);
+        ctx.log.info('policy: swapped', { source: ev.source, generation: e.generation, changes: summary });
+        if (ev.diff.changes.length || ev.diff.static_changed.length) {
+          ctx.notice('info', `policy ${ev.source === 'write' ? 'written' : 'reloaded'} (generation ${e.generation}): ${summary.join('; ')}`);
+        }
+        if (ev.diff.static_changed.length) ctx.notice('warn', e.notice() ?? 'static sections changed: needs a sandbox restart');
+      } else {
+        const first = ev.errors[0]!;
+        ctx.log.warn('policy: rejected an invalid save', { errors: ev.errors });
+        ctx.notice('error', `${first.file}:${first.line}:${first.col}: ${first.message} — the last good policy stays in force`);
+      }
+      publish(e);
+    },
+  });
+  if (fallback) ctx.notice('error', `${startErrors[0]!.file}:${startErrors[0]!.line}:${startErrors[0]!.col}: ${startErrors[0]!.message} — policy invalid, everything is denied until it is fixed`);
+
+  const watcher: FileWatcher = watchFile(file, () => {
+    void readFile(file, 'utf8')
+      .then((text) => {
+        diskText = text;
+        const r = engine.reloadText(text);
+        if (!r.applied && !r.errors.length) publish(engine);
+      })
+      .catch(() => undefined); // mid-rename: the next event reads it
+  });
+
+  ctx.server.handle('policy.show', () => ({
+    file,
+    text: diskText,
+    valid: !fallback && engine.errors.length === 0,
+    errors: (engine.errors.length ? engine.errors : startErrors).map(issuePayload),
+    notice: engine.notice(),
+    generation: engine.generation,
+    loaded_at: engine.loadedAt,
+    unknown_hosts: engine.live.compiled.unknownHosts,
+    static_pending: engine.staticPending(),
+    rules: engine.live.compiled.rules,
+  }));
+  ctx.server.handle('policy.check', ({ text, file: name }) => {
+    const r = loadPolicyText(text, name ?? file);
+    return { valid: r.ok, errors: r.ok ? [] : r.errors };
+  });
+  ctx.server.handle('policy.diff', ({ text }) => engine.diff(text));
+  ctx.server.handle('policy.apply', async ({ text }) => {
+    const d = await engine.applyText(text);
+    return { ...d, generation: engine.generation, notice: engine.notice() };
+  });
+  ctx.server.handle('policy.preset.add', async ({ name }) => {
+    const added = await engine.addPreset(await loadPreset(name));
+    return { added, generation: engine.generation };
+  });
+  ctx.server.handle('policy.preset.list', async () => (await listPresets()).map(({ name, description }) => ({ name, description })));
+  ctx.server.handle('policy.endpoint.toggle', async ({ id }) => {
+    const enabled = await engine.toggleEndpoint(id);
+    return { id, enabled, generation: engine.generation };
+  });
+  ctx.server.handle('policy.endpoint.delete', async ({ id }) => {
+    await engine.deleteEndpoint(id);
+    return { id, generation: engine.generation };
+  });
+
+  publish(engine);
+  return {
+    name: 'policy',
+    engine,
+    watching: watcher.ready,
+    get generation() {
+      return engine.generation;
+    },
+    decide: (req: EgressRequest): PolicyDecision => engine.decide(req),
+    onChange: (fn) => engine.onChange(fn),
+    addRule: (rule: RuleAddition) => engine.addRule(rule),
+    stop: async () => {
+      await watcher.close();
+      engine.stop();
+    },
+  };
+};

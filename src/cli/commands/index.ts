@@ -4,6 +4,7 @@ import { registerStatus } from './status.js';
 import { registerDoctor } from './doctor.js';
 import { registerLogs } from './logs.js';
 import { registerApprovals } from './approvals.js';
+import { registerPolicy } from './policy.js';
 import { registerVersion } from './version.js';
 import { registerAttach } from './attach.js';
 import { registerProvider } from './provider.js';
@@ -19,5 +20,6 @@ export const registerCommands = (program: Command): void => {
   registerDoctor(program);
   registerLogs(program);
   registerApprovals(program);
+  registerPolicy(program);
   registerVersion(program);
 };

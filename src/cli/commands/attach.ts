@@ -35,6 +35,10 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
     if (!opts.up) throw daemonNotRunning(paths.socket);
     await startDaemon(paths, { noSandbox: false });
   }
+  // Ink's colour library decides once, at load, from the environment, and turns colour off whenever CI is
+  // set; the console's own rule (NO_COLOR, --no-color, TERM=dumb) must win in both directions.
+  const noColor = opts.color === false || Boolean(process.env.NO_COLOR) || process.env.TERM === 'dumb';
+  if (process.env.FORCE_COLOR === undefined || noColor) process.env.FORCE_COLOR = noColor ? '0' : '1';
   const mod = (await import(new URL(TUI_ENTRY, import.meta.url).href)) as {
     runTui(o: Record<string, unknown>): Promise<void>;
   };

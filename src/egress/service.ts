@@ -7,7 +7,6 @@ import { AuditLog } from './audit-log.js';
 import { HoldQueue } from './hold-queue.js';
 import { ProxyCore } from './proxy-core.js';
 import { createResolver, tcpDialer, type Dialer, type Resolver } from './resolver.js';
-import { splitHostPort } from './host-check.js';
 
 // The running egress service: the proxy, its approval queue and audit log.
 export interface EgressService extends Service {
@@ -21,14 +20,15 @@ const isLoopback = (host: string): boolean =>
 
 // Parses proxy.listen and refuses anything but loopback: the sandbox reaches the proxy through its socket.
 export const parseListen = (listen: string): { host: string; port: number } => {
-  const hp = splitHostPort(listen);
-  const host = hp?.host.replace(/^\[|\]$/g, '');
-  if (!hp || !host || !isLoopback(host)) {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen);
+  const host = m?.[1]!.replace(/^\[|\]$/g, '');
+  const port = Number(m?.[2]);
+  if (!m || !host || !isLoopback(host) || port > 65535) {
     throw new ClawdeckError('PROXY_LISTEN_NOT_LOOPBACK', `proxy.listen "${listen}" is not a loopback address`, {
       hint: 'Use 127.0.0.1:<port> (the sandbox reaches the proxy through its Unix socket, not a network port).',
     });
   }
-  return { host, port: hp.port };
+  return { host, port };
 };
 
 // Test hook (CLAWDECK_TEST_HOOKS=1 + CLAWDECK_TEST_DIAL_MAP="93.184.216.34:443=4711,…"): daemon-level tests reach

@@ -93,16 +93,51 @@ export const createRouterHandler = (deps: RouterDeps) => {
       'x-clawdeck-model': call.model,
     });
     res.flushHeaders();
+    const tap = new SseTap({ onDelta: () => call.onDelta(), onUsage: (u) => call.onUsage(u) });
     let garbage = 0;
-    const tap = new SseTap({ onDelta: (t) => call.onDelta(t), onUsage: (u) => call.onUsage(u), onGarbage: () => garbage++ });
-    try {
-      for await (const chunk of up.body) {
-        const c = chunk as Buffer;
+    call.setTextSource(() => {
+      const t = tap.text();
+      garbage = t.garbage;
+      return t.text;
+    });
+    // Chunks are written as they arrive. Only when they arrive faster than one per millisecond (far above any
+    // model's rate) are they gathered for up to 1 ms into one write, so a fast upstream does not cost a syscall
+    // per token on both sides. A chunk after a quiet millisecond (the first one, any paced token) is never held.
+    const failure = await new Promise<unknown>((resolve) => {
+      const body = up.body;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      let timer: NodeJS.Timeout | undefined;
+      let lastWrite = -Infinity;
+      const write = (c: Buffer): void => {
+        lastWrite = performance.now();
+        if (!res.write(c)) {
+          body.pause();
+          res.once('drain', () => body.resume());
+        }
+      };
+      const flush = (): void => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (!pending.length) return;
+        const c = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        write(c);
+      };
+      body.on('data', (c: Buffer) => {
         tap.push(c);
-        if (!res.write(c)) await new Promise<void>((r) => (res.once('drain', r), res.once('close', r)));
-        if (signal.aborted) break;
-      }
-    } catch (e) {
+        if (!timer && performance.now() - lastWrite >= 1) return write(c);
+        pending.push(c);
+        pendingBytes += c.length;
+        if (pendingBytes >= 64 * 1024) flush();
+        else timer ??= setTimeout(flush, 1);
+      });
+      body.once('end', () => (flush(), resolve(null)));
+      body.once('error', (e) => (flush(), resolve(e ?? new Error('upstream body error'))));
+    });
+    if (failure !== null) {
+      const e = failure;
       if (signal.aborted) {
         call.finish('cancelled', up.statusCode, 'client disconnected');
         return;
@@ -120,7 +155,8 @@ export const createRouterHandler = (deps: RouterDeps) => {
       return;
     }
     res.end();
-    call.finish('done', up.statusCode, garbage ? `${garbage} unparsable SSE events` : undefined);
+    const entry = call.finish('done', up.statusCode);
+    if (garbage) deps.log.warn('inference stream had unparsable SSE events', { id: entry?.id, provider: call.provider, garbage });
   };
 
   // A non-streamed answer: read whole (capped), take usage from it, pass it on unchanged.

@@ -43,6 +43,7 @@ export class LiveCall {
   private firstAt: number | null = null;
   private chunks = 0;
   private text: string[] = [];
+  private textSource: (() => string) | null = null;
   private usage: ReportedUsage | null = null;
   private finished = false;
   attempts = 1;
@@ -57,11 +58,16 @@ export class LiveCall {
     private readonly promptText: () => string,
   ) {}
 
-  // A piece of generated text (content, reasoning or tool-call arguments) arrived.
-  onDelta(text: string): void {
+  // A chunk of generated output arrived (its text, when known cheaply, is kept for an estimate).
+  onDelta(text = ''): void {
     if (this.firstAt === null) this.firstAt = performance.now();
     this.chunks++;
     if (text) this.text.push(text);
+  }
+
+  // Where the generated text comes from if it has to be estimated (read only at the end, only without usage).
+  setTextSource(fn: () => string): void {
+    this.textSource = fn;
   }
 
   onUsage(u: ReportedUsage): void {
@@ -99,7 +105,7 @@ export class LiveCall {
     const u = this.usage;
     const exact = u !== null && typeof u.prompt_tokens === 'number';
     const tokensIn = exact ? u.prompt_tokens! : status === 'refused' ? 0 : countTokens(this.promptText());
-    const tokensOut = exact ? (u.completion_tokens ?? 0) : countTokens(this.text.join(''));
+    const tokensOut = exact ? (u.completion_tokens ?? 0) : countTokens(this.textSource ? this.textSource() : this.text.join(''));
     const now = performance.now();
     const entry: LedgerEntry = {
       t: this.startedAt.toISOString(),

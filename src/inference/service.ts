@@ -13,6 +13,7 @@ import { editConfigFile, ensureProvidersNode, providerYaml } from './config-file
 import { testProvider } from './provider-test.js';
 import { readLedger, summarizeUsage } from './ledger.js';
 import type { BudgetStatus } from './budget.js';
+import { preloadTokenizer } from './estimate.js';
 
 type InferenceConfig = Config['inference'];
 
@@ -208,6 +209,8 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     return budgetView(b);
   });
 
+  // In the background: the first estimate should not pay the tokenizer's load time, nor should daemon start.
+  setImmediate(() => void preloadTokenizer());
   ctx.log.info('inference router listening', { listen, socket: ctx.paths.inferenceSocket });
   return {
     name: 'inference',

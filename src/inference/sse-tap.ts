@@ -2,10 +2,9 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { ReportedUsage } from './meter.js';
 
 export interface TapHandlers {
-  onDelta(text: string): void;
+  // One streamed chunk that carries generated output (counted live; text is extracted later if needed).
+  onDelta(): void;
   onUsage(u: ReportedUsage): void;
-  // A data line that is not JSON (and not [DONE]): the stream is forwarded anyway, the count is an estimate.
-  onGarbage(): void;
 }
 
 type Choice = {
@@ -33,32 +32,52 @@ export const chunkText = (obj: { choices?: Choice[] }): { text: string; any: boo
   return { text, any };
 };
 
-// Watches an SSE byte stream as it is forwarded (never alters it): deltas for live counts, final usage.
+// A cheap test for "this chunk carries output" without parsing it (the hot path runs per token).
+const OUTPUT = /"(?:content|reasoning_content|reasoning|arguments|text)":\s*"(?!")/;
+
+// Watches an SSE byte stream as it is forwarded (never alters it). Per event it only scans: JSON is parsed
+// for the usage chunk, and for the text of every chunk only if the stream ends without usage (estimate).
 export class SseTap {
   private readonly parser: EventSourceParser;
   private readonly decoder = new TextDecoder();
+  private readonly events: string[] = [];
 
   constructor(h: TapHandlers) {
     this.parser = createParser({
       onEvent: (ev) => {
         const data = ev.data;
         if (data === '[DONE]') return;
-        let obj: { choices?: Choice[]; usage?: ReportedUsage | null };
-        try {
-          obj = JSON.parse(data);
-        } catch {
-          h.onGarbage();
-          return;
+        this.events.push(data);
+        if (OUTPUT.test(data)) h.onDelta();
+        if (data.includes('"usage":{')) {
+          try {
+            const obj = JSON.parse(data) as { usage?: ReportedUsage | null };
+            if (obj.usage && typeof obj.usage === 'object') h.onUsage(obj.usage);
+          } catch {
+            // garbage: counted at the end
+          }
         }
-        if (typeof obj !== 'object' || obj === null) return h.onGarbage();
-        const { text, any } = chunkText(obj);
-        if (any) h.onDelta(text);
-        if (obj.usage && typeof obj.usage === 'object') h.onUsage(obj.usage);
       },
     });
   }
 
   push(chunk: Uint8Array): void {
     this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+  }
+
+  // The generated text of the whole stream (for a tokenizer estimate) and how many events were not JSON.
+  text(): { text: string; garbage: number } {
+    let text = '';
+    let garbage = 0;
+    for (const d of this.events) {
+      try {
+        const obj = JSON.parse(d);
+        if (typeof obj !== 'object' || obj === null) garbage++;
+        else text += chunkText(obj).text;
+      } catch {
+        garbage++;
+      }
+    }
+    return { text, garbage };
   }
 }

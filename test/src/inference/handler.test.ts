@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { FakeUpstream, DEFAULT_PROMPT_TOKENS } from '../../helpers/fake-upstream.js';
 import { startRouter, routerConfig, post, type RouterHarness } from '../../helpers/inference.js';
 import { waitFor } from '../../helpers/home.js';
-import { countTokens } from '../../../src/inference/estimate.js';
+import { countTokens } from 'gpt-tokenizer';
+import { preloadTokenizer } from '../../../src/inference/estimate.js';
 import { readLedger } from '../../../src/inference/ledger.js';
 
 const KEY = 'sk-test-SECRET-0123456789abcdef';
@@ -20,6 +21,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
   let r: RouterHarness;
 
   beforeAll(async () => {
+    await preloadTokenizer();
     up = await FakeUpstream.start('primary');
     spare = await FakeUpstream.start('spare');
     r = await startRouter(

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument, type Document } from 'yaml';
 import type { YamlIssue } from '../config/yaml-validate.js';
 import { ClawdeckError } from '../protocol/errors.js';
 import type { EgressRequest, PolicyDecision, PolicyEngine, RuleAddition } from './engine-types.js';
@@ -8,8 +7,8 @@ import { diffPolicies, type PolicyDiff } from './diff.js';
 import { loadPolicyText, type LoadedPolicy, type LoadResult } from './load.js';
 import type { PolicyFile, PresetFile } from './schema.js';
 import {
-  addEndpointToDoc, APPROVED_KEY, deleteEndpointInDoc, DENIED_KEY, docToText, endpointForAddition, mergePresetIntoDoc,
-  toggleEndpointInDoc, writePolicyFile,
+  addEndpoint, APPROVED_KEY, deleteEndpoint, DENIED_KEY, endpointForAddition, mergePreset, toggleEndpoint, writePolicyFile,
+  type TextEdit,
 } from './writer.js';
 
 // Why a swap happened, for logs and notices.
@@ -195,8 +194,8 @@ export class FilePolicyEngine implements PolicyEngine {
     });
   }
 
-  // Edits the file's YAML document in place (comments and order kept), then writes and swaps.
-  #editDoc<T>(edit: (doc: Document) => T): Promise<T> {
+  // Edits the file's text in place (comments, order and layout kept), then writes and swaps.
+  #editText<T>(edit: (text: string) => TextEdit<T>): Promise<T> {
     return this.#serialize(async () => {
       let base: string;
       try {
@@ -211,9 +210,7 @@ export class FilePolicyEngine implements PolicyEngine {
           where: current.errors.map(({ file, line, col }) => ({ file, line, col })),
         });
       }
-      const doc = parseDocument(base);
-      const result = edit(doc);
-      const text = docToText(doc);
+      const { text, result } = edit(base);
       const next = loadPolicyText(text, this.file);
       if (!next.ok) throw invalid(next.errors, 'the edited policy did not validate');
       if (text !== base) await writePolicyFile(this.file, text);
@@ -224,22 +221,22 @@ export class FilePolicyEngine implements PolicyEngine {
 
   async addRule(rule: RuleAddition): Promise<void> {
     const endpoint = endpointForAddition(rule, new Date(this.#now()));
-    await this.#editDoc((doc) => addEndpointToDoc(doc, rule.action === 'deny' ? DENIED_KEY : APPROVED_KEY, endpoint));
+    await this.#editText((text) => addEndpoint(text, rule.action === 'deny' ? DENIED_KEY : APPROVED_KEY, endpoint));
   }
 
   // TUI: flips an endpoint on/off by rule id; returns the new enabled state.
   toggleEndpoint(id: string): Promise<boolean> {
-    return this.#editDoc((doc) => toggleEndpointInDoc(doc, id));
+    return this.#editText((text) => toggleEndpoint(text, id));
   }
 
   // TUI: removes an endpoint by rule id.
   deleteEndpoint(id: string): Promise<void> {
-    return this.#editDoc((doc) => deleteEndpointInDoc(doc, id));
+    return this.#editText((text) => deleteEndpoint(text, id));
   }
 
   // Merges a preset without dropping anything; returns the endpoints it added.
   addPreset(preset: PresetFile): Promise<string[]> {
-    return this.#editDoc((doc) => mergePresetIntoDoc(doc, preset));
+    return this.#editText((text) => mergePreset(text, preset));
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
-import { isMap, isSeq, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, type Document } from 'yaml';
+import { appendToMap, appendToSeq, appendTopLevel, parseForEdit, removeFromMap, removeFromSeq } from './text-edit.js';
 import { ClawdeckError } from '../protocol/errors.js';
 import type { RuleAddition } from './engine-types.js';
 import type { PresetFile } from './schema.js';
@@ -25,7 +26,102 @@ export const endpointForAddition = (r: RuleAddition, now: Date): Record<string, 
 const sameEndpoint = (a: unknown, b: Record<string, unknown>): boolean => {
   if (typeof a !== 'object' || a === null) return false;
   const x = a as Record<string, unknown>;
-  return String(x.host ?? '').toLowerCase() === String(b.host ?? '').toLowerCase() && JSON.stringify(x.ports ?? [x.port]) === JSON.stringify(b.ports ?? [b.port]) && JSON.stringify(x.rules) === JSON.stringify(b.rules) && JSON.stringify(x.deny_rules) === JSON.stringify(b.deny_rules);
+  return (
+    String(x.host ?? '').toLowerCase() === String(b.host ?? '').toLowerCase() &&
+    JSON.stringify(x.ports ?? [x.port]) === JSON.stringify(b.ports ?? [b.port]) &&
+    JSON.stringify(x.rules) === JSON.stringify(b.rules) &&
+    JSON.stringify(x.deny_rules) === JSON.stringify(b.deny_rules)
+  );
+};
+
+// An edit's outcome: the new text and what the edit reports (added?, enabled?, …).
+export interface TextEdit<T> {
+  text: string;
+  result: T;
+}
+
+// Document API fallback (flow-style targets): correct content, but the file is re-serialized.
+const viaDocument = <T>(text: string, edit: (doc: Document) => T): TextEdit<T> => {
+  const doc = parseForEdit(text);
+  const result = edit(doc);
+  return { text: docToText(doc), result };
+};
+
+// Appends an endpoint under network_policies.<key> (created if missing) unless an equal one is there.
+export const addEndpoint = (text: string, key: string, endpoint: Record<string, unknown>): TextEdit<boolean> => {
+  const doc = parseForEdit(text);
+  const np = doc.get('network_policies', true);
+  if (np === undefined || np === null || (isScalar(np) && np.value === null)) {
+    if (doc.has('network_policies')) return viaDocument(text, (d) => addEndpointToDoc(d, key, endpoint));
+    return { text: appendTopLevel(text, 'network_policies', { [key]: { name: key, endpoints: [endpoint] } }), result: true };
+  }
+  if (!isMap(np)) return viaDocument(text, (d) => addEndpointToDoc(d, key, endpoint));
+  const entry = np.get(key, true);
+  if (entry === undefined) {
+    const out = appendToMap(text, np, key, { name: key, endpoints: [endpoint] });
+    return out === null ? viaDocument(text, (d) => addEndpointToDoc(d, key, endpoint)) : { text: out, result: true };
+  }
+  const eps = isMap(entry) ? entry.get('endpoints', true) : undefined;
+  if (!isSeq(eps)) return viaDocument(text, (d) => addEndpointToDoc(d, key, endpoint));
+  if ((eps.toJSON() as unknown[]).some((e) => sameEndpoint(e, endpoint))) return { text, result: false };
+  const out = appendToSeq(text, eps, endpoint);
+  return out === null ? viaDocument(text, (d) => addEndpointToDoc(d, key, endpoint)) : { text: out, result: true };
+};
+
+// Flips clawdeck's `disabled: true` on one endpoint; returns the new enabled state.
+export const toggleEndpoint = (text: string, id: string): TextEdit<boolean> => {
+  const doc = parseForEdit(text);
+  const path = endpointPath(doc, id);
+  const ep = doc.getIn(path, true);
+  if (isMap(ep)) {
+    const out = ep.get('disabled') === true ? removeFromMap(text, ep, 'disabled') : appendToMap(text, ep, 'disabled', true);
+    if (out !== null) return { text: out, result: ep.get('disabled') === true };
+  }
+  return viaDocument(text, (d) => toggleEndpointInDoc(d, id));
+};
+
+// Removes one endpoint (its entry stays, possibly with an empty list).
+export const deleteEndpoint = (text: string, id: string): TextEdit<void> => {
+  const doc = parseForEdit(text);
+  const path = endpointPath(doc, id);
+  const seq = doc.getIn(path.slice(0, 3), true);
+  if (isSeq(seq)) {
+    const out = removeFromSeq(text, seq, path[3]);
+    if (out !== null) return { text: out, result: undefined };
+  }
+  return viaDocument(text, (d) => deleteEndpointInDoc(d, id));
+};
+
+// Merges a preset: new entries are added whole, existing ones only gain missing endpoints and binaries. Nothing is dropped.
+export const mergePreset = (text: string, preset: PresetFile): TextEdit<string[]> => {
+  const added: string[] = [];
+  let cur = text;
+  for (const [key, entry] of Object.entries(preset.network_policies)) {
+    const doc = parseForEdit(cur);
+    const label = (e: (typeof entry.endpoints)[number]): string => `${key}: ${e.host ?? '(ips)'}:${(e.ports ?? [e.port]).join(',')}`;
+    if (!doc.hasIn(['network_policies', key])) {
+      const np = doc.get('network_policies', true);
+      const out = isMap(np) ? appendToMap(cur, np, key, entry) : !doc.has('network_policies') ? appendTopLevel(cur, 'network_policies', { [key]: entry }) : null;
+      cur = out ?? viaDocument(cur, (d) => mergePresetIntoDoc(d, { ...preset, network_policies: { [key]: entry } })).text;
+      added.push(...entry.endpoints.map(label));
+      continue;
+    }
+    for (const e of entry.endpoints) {
+      const r = addEndpoint(cur, key, e as Record<string, unknown>);
+      cur = r.text;
+      if (r.result) added.push(label(e));
+    }
+    for (const b of entry.binaries ?? []) {
+      const d = parseForEdit(cur);
+      const bins = d.getIn(['network_policies', key, 'binaries'], true);
+      const have = isSeq(bins) ? (bins.toJSON() as Array<{ path?: string }>).map((x) => x.path) : [];
+      if (have.includes(b.path)) continue;
+      const entryMap = d.getIn(['network_policies', key], true);
+      const out = isSeq(bins) ? appendToSeq(cur, bins, b) : bins === undefined && isMap(entryMap) ? appendToMap(cur, entryMap, 'binaries', [b]) : null;
+      cur = out ?? viaDocument(cur, (dd) => mergePresetIntoDoc(dd, { ...preset, network_policies: { [key]: { ...entry, endpoints: [], binaries: [b] } } })).text;
+    }
+  }
+  return { text: cur, result: added };
 };
 
 const ensurePolicyEntry = (doc: Document, key: string, name: string): void => {

@@ -92,6 +92,17 @@ const sandboxSchema = z.strictObject({
   base_image: z.string().optional(),
 });
 
+// The chat bridge: by default the sandbox's gateway (relay socket); gateway_url/gateway_socket point it at
+// an external OpenClaw gateway instead (tests, --no-sandbox setups).
+const agentSchema = z.strictObject({
+  gateway_url: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+  gateway_socket: z.string().optional(),
+  // File holding the gateway token (default: the sandbox's, see src/agent/target.ts); or an env var name.
+  token_file: z.string().optional(),
+  token_env: z.string().optional(),
+  session: z.string().min(1).default('main'),
+});
+
 const uiSchema = z.strictObject({
   bell: z.boolean().default(true),
   tmux_message: z.boolean().default(true),
@@ -103,5 +114,6 @@ export const configSchema = z.strictObject({
   inference: inferenceSchema.default(inferenceSchema.parse({})),
   sandbox: sandboxSchema.default({}),
   ui: uiSchema.default(uiSchema.parse({})),
+  agent: agentSchema.default(agentSchema.parse({})),
 });
 export type Config = z.infer<typeof configSchema>;

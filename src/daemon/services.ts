@@ -3,6 +3,8 @@ import { startTestHooks, testHooksEnabled } from './test-hooks.js';
 import { startInference } from '../inference/service.js';
 import { startPolicy } from '../policy/service.js';
 import { startEgress } from '../egress/service.js';
+import { startAgent } from '../agent/service.js';
+import { hasExternalGateway } from '../agent/target.js';
 
 // The daemon's parts in start order; each registers its socket methods and publishes its status.
 // Later parts may depend on earlier ones through the returned handles.
@@ -15,6 +17,9 @@ export const startServices = async (ctx: DaemonContext): Promise<Service[]> => {
   services.push(await startEgress(ctx, policy));
   // Inference router: inference.local for the sandbox (Unix socket) and loopback TCP for the host.
   services.push(await startInference(ctx));
+  // Chat bridge to OpenClaw's gateway (after the sandbox, whose relay socket it connects to; it retries in the
+  // background until that socket appears). With --no-sandbox only when config.agent names an external gateway.
+  if (!ctx.options.noSandbox || hasExternalGateway(ctx.config)) services.push(await startAgent(ctx));
   // Last: test-only synthetic state for e2e tests and benchmarks (off unless CLAWDECK_TEST_HOOKS=1).
   if (testHooksEnabled()) services.push(startTestHooks(ctx));
   return services;

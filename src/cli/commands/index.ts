@@ -9,6 +9,7 @@ import { registerVersion } from './version.js';
 import { registerAttach } from './attach.js';
 import { registerProvider } from './provider.js';
 import { registerUsage } from './usage.js';
+import { registerChat } from './chat.js';
 
 // Every subcommand, in the order --help lists them.
 export const registerCommands = (program: Command): void => {
@@ -17,6 +18,7 @@ export const registerCommands = (program: Command): void => {
   registerStatus(program);
   registerProvider(program);
   registerUsage(program);
+  registerChat(program);
   registerDoctor(program);
   registerLogs(program);
   registerApprovals(program);

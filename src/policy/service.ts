@@ -9,7 +9,8 @@ import { FilePolicyEngine } from './engine.js';
 import { loadPolicyText } from './load.js';
 import { formatDiff } from './diff.js';
 import { defaultPolicyFile, listPresets, loadPreset } from './presets.js';
-import { watchFile, type FileWatcher } from './watcher.js';
+import type { FileWatcher } from './watcher.js';
+import { startHotReload } from './hot-reload.js';
 
 // What the rest of the daemon holds: the engine contract plus the live engine for the TUI/CLI methods.
 export interface PolicyService extends PolicyEngine, Service {
@@ -91,14 +92,11 @@ export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> =>
   });
   if (fallback) ctx.notice('error', `${startErrors[0]!.file}:${startErrors[0]!.line}:${startErrors[0]!.col}: ${startErrors[0]!.message} — policy invalid, everything is denied until it is fixed`);
 
-  const watcher: FileWatcher = watchFile(file, () => {
-    void readFile(file, 'utf8')
-      .then((text) => {
-        diskText = text;
-        const r = engine.reloadText(text);
-        if (!r.applied && !r.errors.length) publish(engine);
-      })
-      .catch(() => undefined); // mid-rename: the next event reads it
+  const watcher: FileWatcher = startHotReload(engine, (text) => {
+    const unchanged = text === diskText;
+    diskText = text;
+    // Our own write or a touch: nothing swaps, but the pane should show the file as it is.
+    if (text === engine.live.text && !unchanged) publish(engine);
   });
 
   ctx.server.handle('policy.show', () => ({

@@ -33,6 +33,7 @@ const startHome = async (config: string): Promise<{ home: TestHome; port: number
   const up = await home.cli(['up', '--no-sandbox'], { env });
   expect(up.exitCode, up.stderr).toBe(0);
   const st = await home.cli(['status', '--json']);
+  expect(st.exitCode, `status: ${st.stdout} ${st.stderr}`).toBe(0);
   const listen = (JSON.parse(st.stdout) as { proxy: { listen: string } }).proxy.listen;
   return { home, port: Number(listen.split(':').at(-1)), env };
 };
@@ -177,7 +178,7 @@ describe('egress fail-closed', () => {
     const h = await startHome('proxy:\n  listen: 127.0.0.1:0\n  hold_timeout: 1s\ninference:\n  listen: 127.0.0.1:0\n');
     try {
       const { res } = await connectVia(h.port, 'held.test:443');
-      expect(res.status).toBe(403);
+      expect(res.status, res.headers + res.body).toBe(403);
       expect(res.json()).toMatchObject({ error: 'awaiting_approval' });
     } finally {
       await h.home.cleanup();

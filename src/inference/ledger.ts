@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 
 // One finished inference call as written to the usage ledger (JSONL, one line per call, never a key).
 export interface LedgerEntry {
@@ -27,10 +27,33 @@ export interface LedgerEntry {
 export const localDay = (d: Date): string =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
-// Appends one call; synchronous so a crash never loses a finished call (one line per call, not per token).
-export const appendLedger = (file: string, e: LedgerEntry): void => {
-  appendFileSync(file, JSON.stringify(e) + '\n', { mode: 0o600 });
-};
+// Appends calls to the ledger without blocking the event loop (a sync write would sit on the next call's
+// first-token path); order is kept, and readers await flushed() so a query sees every finished call.
+export class LedgerWriter {
+  private readonly out: WriteStream;
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly file: string) {
+    this.out = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    this.out.on('error', () => undefined);
+  }
+
+  append(e: LedgerEntry): void {
+    this.pending++;
+    this.out.write(JSON.stringify(e) + '\n', () => {
+      if (--this.pending === 0) for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  flushed(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.out.end(() => r()));
+  }
+}
 
 // Reads every well-formed entry; a torn last line (crash mid-write) is skipped.
 export const readLedger = (file: string): LedgerEntry[] => {

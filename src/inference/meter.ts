@@ -1,7 +1,7 @@
 import type { SnapshotStore } from '../daemon/store.js';
 import type { Meter } from '../protocol/snapshot.js';
 import type { BudgetConfig } from '../config/schema.js';
-import { appendLedger, localDay, readLedger, type LedgerEntry } from './ledger.js';
+import { localDay, readLedger, type LedgerEntry, type LedgerWriter } from './ledger.js';
 import { evaluateBudget, type BudgetState, type BudgetStatus } from './budget.js';
 import { countTokens } from './estimate.js';
 
@@ -19,7 +19,7 @@ export interface ReportedUsage {
 
 export interface MeterOptions {
   store: SnapshotStore;
-  ledgerFile: string;
+  ledger: LedgerWriter;
   sessionId: string;
   budget: () => BudgetConfig;
   price: (provider: string, model: string) => Price | undefined;
@@ -159,7 +159,7 @@ export class InferenceMeter {
   // Rebuilds today's totals and recent calls from the ledger (so they survive a daemon restart).
   load(): void {
     const day = localDay(new Date());
-    for (const e of readLedger(this.o.ledgerFile)) {
+    for (const e of readLedger(this.o.ledger.file)) {
       if (e.day !== day) continue;
       if (e.status !== 'refused') this.addTotals(this.today, e);
       this.addModel(e);
@@ -209,7 +209,7 @@ export class InferenceMeter {
 
   record(call: LiveCall, e: LedgerEntry): void {
     this.active.delete(call.id);
-    appendLedger(this.o.ledgerFile, e);
+    this.o.ledger.append(e);
     if (e.status !== 'refused') {
       this.rollDay();
       this.addTotals(this.session, e);

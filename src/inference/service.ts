@@ -11,7 +11,7 @@ import { listenRouter } from './listen.js';
 import { createUpstreamAgent } from './upstream.js';
 import { editConfigFile, ensureProvidersNode, providerYaml } from './config-file.js';
 import { testProvider } from './provider-test.js';
-import { readLedger, summarizeUsage } from './ledger.js';
+import { LedgerWriter, readLedger, summarizeUsage } from './ledger.js';
 import type { BudgetStatus } from './budget.js';
 import { preloadTokenizer } from './estimate.js';
 
@@ -20,6 +20,8 @@ type InferenceConfig = Config['inference'];
 export interface InferenceService extends Service {
   listen: string;
   meter: InferenceMeter;
+  // Resolves when every finished call is on disk in the ledger.
+  flushed(): Promise<void>;
 }
 
 // Provider facts safe to print anywhere: no key, no header values.
@@ -69,9 +71,10 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
       budget_state: meter.budget().state,
     });
   };
+  const ledger = new LedgerWriter(ctx.paths.usageLedger);
   const meter = new InferenceMeter({
     store: ctx.store,
-    ledgerFile: ctx.paths.usageLedger,
+    ledger,
     sessionId,
     budget: () => cfg().budget,
     price: (provider, model) => cfg().providers[provider]?.prices[model],
@@ -171,7 +174,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     return testProvider(name, p, m, { dispatcher, env, meter });
   });
 
-  ctx.server.handle('usage.query', (params) => {
+  ctx.server.handle('usage.query', async (params) => {
     const by = params?.by ?? 'model';
     let sinceMs: number | null = null;
     if (params?.since) {
@@ -179,6 +182,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
       if (d === undefined) throw usageError(`--since "${params.since}" is not a duration (e.g. 24h, 7d)`);
       sinceMs = Date.now() - d;
     }
+    await ledger.flushed();
     const entries = readLedger(ctx.paths.usageLedger);
     const rows = summarizeUsage(entries, sinceMs, by);
     const total = rows.reduce(
@@ -216,9 +220,11 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     name: 'inference',
     listen,
     meter,
+    flushed: () => ledger.flushed(),
     stop: async () => {
       meter.stop();
       await listeners.close();
+      await ledger.close();
       await dispatcher.destroy().catch(() => undefined);
     },
   };

@@ -21,7 +21,8 @@ export interface RouterHarness {
   base: string;
   notices: Notice[];
   logText(): string;
-  ledgerText(): string;
+  // The ledger once every finished call is written.
+  ledgerText(): Promise<string>;
   // Stops the router (keeping the home) so a second start can read the same ledger.
   restart(): Promise<RouterHarness>;
   stop(): Promise<void>;
@@ -77,7 +78,7 @@ export const startRouter = async (configYaml: string, env: NodeJS.ProcessEnv = {
     base: `http://${service.listen}/v1`,
     notices,
     logText: () => (existsSync(paths.daemonLog) ? readFileSync(paths.daemonLog, 'utf8') : ''),
-    ledgerText: () => (existsSync(paths.usageLedger) ? readFileSync(paths.usageLedger, 'utf8') : ''),
+    ledgerText: async () => (await service.flushed(), existsSync(paths.usageLedger) ? readFileSync(paths.usageLedger, 'utf8') : ''),
     restart: async () => {
       await stop();
       return startRouter(configYaml, env, home);

@@ -47,7 +47,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     spare.setDefault({ kind: 'stream' });
   });
 
-  const lastEntry = () => readLedger(r.paths.usageLedger).at(-1)!;
+  const lastEntry = async () => (await r.service.flushed(), readLedger(r.paths.usageLedger).at(-1)!);
 
   it('Streams chunks through unchanged and takes exact counts from the final usage chunk', async () => {
     up.enqueue({ kind: 'stream', tokens: ['Hel', 'lo', ' there', '!'], promptTokens: 1234, cachedTokens: 1000 });
@@ -60,7 +60,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     const seen = up.requests[0]!;
     expect(seen.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(seen.body!.stream_options).toEqual({ include_usage: true });
-    const e = lastEntry();
+    const e = await lastEntry();
     expect(e).toMatchObject({ tokens_in: 1234, tokens_out: 4, cached_tokens: 1000, estimated: false, status: 'done', provider: 'primary', rule: 'default' });
     expect(e.cost).toBeCloseTo((1234 * 1000 + 4 * 2000) / 1e6, 9);
     expect(e.ttft_ms).not.toBeNull();
@@ -79,7 +79,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     up.enqueue({ kind: 'stream', tokens: ['The quick', ' brown fox', ' jumps over the lazy dog.'], usage: false });
     const res = await post(r.base, '/chat/completions', chat());
     expect(res.status).toBe(200);
-    const e = lastEntry();
+    const e = await lastEntry();
     expect(e.estimated).toBe(true);
     expect(e.tokens_out).toBe(countTokens('The quick brown fox jumps over the lazy dog.'));
     expect(e.tokens_in).toBe(countTokens('Say hello'));
@@ -92,23 +92,23 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: '{"cmd":"ls -la"}' } });
     const t = await post(r.base, '/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'exec' } }] }));
     expect(t.text).toContain('tool_calls');
-    expect(lastEntry()).toMatchObject({ tokens_out: 2, estimated: false });
+    expect(await lastEntry()).toMatchObject({ tokens_out: 2, estimated: false });
 
     up.enqueue({ kind: 'json', promptTokens: 77 });
     const j = await post(r.base, '/chat/completions', chat({ stream: false }));
     expect(j.status).toBe(200);
     expect(JSON.parse(j.text).choices[0].message.content).toBe('Hello world!');
-    expect(lastEntry()).toMatchObject({ tokens_in: 77, tokens_out: 3, estimated: false });
+    expect(await lastEntry()).toMatchObject({ tokens_in: 77, tokens_out: 3, estimated: false });
 
     up.enqueue({ kind: 'json', promptTokens: 9 });
     const emb = await post(r.base, '/embeddings', { model: 'fake-model', input: 'abc' });
     expect(JSON.parse(emb.text).data[0].embedding).toHaveLength(3);
     expect(up.requests.at(-1)!.path).toBe('/v1/embeddings');
-    expect(lastEntry()).toMatchObject({ endpoint: 'embeddings', tokens_in: 9, tokens_out: 0 });
+    expect(await lastEntry()).toMatchObject({ endpoint: 'embeddings', tokens_in: 9, tokens_out: 0 });
 
     const comp = await post(r.base, '/completions', { model: 'fake-model', prompt: 'Once', stream: true });
     expect(comp.status).toBe(200);
-    expect(lastEntry()).toMatchObject({ endpoint: 'completions', tokens_out: 3, estimated: false });
+    expect(await lastEntry()).toMatchObject({ endpoint: 'completions', tokens_out: 3, estimated: false });
   });
 
   it('Lists the configured models on GET /v1/models', async () => {
@@ -123,7 +123,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(spare.requests).toHaveLength(1);
     expect(spare.requests[0]!.body!.model).toBe('spare-model');
     expect(up.requests).toHaveLength(0);
-    expect(lastEntry()).toMatchObject({ rule: 'heartbeat', provider: 'spare', model: 'spare-model' });
+    expect(await lastEntry()).toMatchObject({ rule: 'heartbeat', provider: 'spare', model: 'spare-model' });
     await waitFor(() => r.ctx.store.current.status.inference.last_call?.rule === 'heartbeat', 'status last_call');
   });
 
@@ -139,7 +139,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
       expect(up.requests).toHaveLength(1);
       expect(spare.requests).toHaveLength(1);
       expect(spare.requests[0]!.body!.model).toBe('spare-model');
-      expect(lastEntry()).toMatchObject({ provider: 'spare', attempts: 2, status: 'done' });
+      expect(await lastEntry()).toMatchObject({ provider: 'spare', attempts: 2, status: 'done' });
     });
   }
 
@@ -149,7 +149,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     const res = await post(r.base, '/chat/completions', chat());
     expect(res.status).toBe(429);
     expect(JSON.parse(res.text).error.message).toBe('slow down');
-    expect(lastEntry()).toMatchObject({ status: 'error', attempts: 2 });
+    expect(await lastEntry()).toMatchObject({ status: 'error', attempts: 2 });
   });
 
   it('Never replays a request after the upstream started streaming (mid-stream disconnect)', async () => {
@@ -158,14 +158,14 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('upstream_disconnect');
     expect(spare.requests).toHaveLength(0);
-    expect(lastEntry()).toMatchObject({ status: 'error', provider: 'primary' });
+    expect(await lastEntry()).toMatchObject({ status: 'error', provider: 'primary' });
   });
 
   it('Ends a stalled stream after stall_timeout with an error event', async () => {
     up.enqueue({ kind: 'stream', tokens: ['a', 'b', 'c'], stallAfter: 1 });
     const res = await post(r.base, '/chat/completions', chat());
     expect(res.text).toContain('upstream_stall');
-    expect(lastEntry()).toMatchObject({ status: 'error' });
+    expect(await lastEntry()).toMatchObject({ status: 'error' });
     expect(spare.requests).toHaveLength(0);
   });
 
@@ -174,7 +174,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     const res = await post(r.base, '/chat/completions', chat());
     expect(res.status).toBe(200);
     expect(res.text).toContain('data: {not json');
-    expect(lastEntry()).toMatchObject({ status: 'done', estimated: true });
+    expect(await lastEntry()).toMatchObject({ status: 'done', estimated: true });
   });
 
   it('Cancels the upstream request when the client disconnects', async () => {
@@ -192,7 +192,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
       setTimeout(() => reject(new Error('no first chunk')), 5000).unref();
     });
     await waitFor(() => up.requests[0]?.aborted, 'upstream to see the abort');
-    await waitFor(() => lastEntry()?.status === 'cancelled', 'cancelled ledger entry');
+    await waitFor(async () => (await lastEntry())?.status === 'cancelled', 'cancelled ledger entry');
     expect(up.requests[0]!.finished).toBe(false);
   });
 
@@ -223,7 +223,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(res.text).toContain('[redacted]');
     const list = await r.client.request('provider.list');
     const status = await r.client.request('status');
-    for (const out of [JSON.stringify(list), JSON.stringify(status), JSON.stringify(r.ctx.store.current), r.logText(), r.ledgerText()]) {
+    for (const out of [JSON.stringify(list), JSON.stringify(status), JSON.stringify(r.ctx.store.current), r.logText(), await r.ledgerText()]) {
       expect(out).not.toContain(KEY);
     }
     expect(list.providers.find((p) => p.name === 'primary')).toMatchObject({ key_present: true, key_source: 'env FAKE_KEY' });

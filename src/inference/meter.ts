@@ -146,6 +146,8 @@ export class InferenceMeter {
   private ticks = 0;
   private lastState: BudgetState = 'ok';
   private nextId = 1;
+  private pubTimer: NodeJS.Timeout | undefined;
+  private lastPub = 0;
   readonly sessionId: string;
 
   constructor(private readonly o: MeterOptions) {
@@ -224,6 +226,7 @@ export class InferenceMeter {
 
   stop(): void {
     this.stopTicker();
+    clearTimeout(this.pubTimer);
   }
 
   private rollDay(): void {
@@ -296,8 +299,21 @@ export class InferenceMeter {
     return s;
   }
 
-  // Builds the meter part of the snapshot; the store throttles what reaches clients.
+  // Publishes at most every 100 ms however many calls start and end (the store throttles clients further).
   publish(): void {
+    if (this.pubTimer) return;
+    const wait = this.lastPub + 100 - Date.now();
+    if (wait <= 0) return this.publishNow();
+    this.pubTimer = setTimeout(() => {
+      this.pubTimer = undefined;
+      this.publishNow();
+    }, wait);
+    this.pubTimer.unref();
+  }
+
+  // Builds the meter part of the snapshot now.
+  publishNow(): void {
+    this.lastPub = Date.now();
     const b = this.budget();
     const meter: Meter = {
       active: [...this.active.values()].map((c) => c.view()),

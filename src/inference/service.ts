@@ -49,6 +49,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
   const dispatcher = createUpstreamAgent();
   const sessionId = `s-${Date.now().toString(36)}`;
   let listen = '';
+  let statusTimer: NodeJS.Timeout | undefined;
   let lastCall: NonNullable<ReturnType<typeof lastCallOf>> | null = null;
   const lastCallOf = (e: { t: string; rule: string | null; provider: string; model: string; status: string; estimated: boolean }) => ({
     at: e.t,
@@ -81,7 +82,11 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     notice: (level, text) => ctx.notice(level, text),
     onFinish: (e) => {
       lastCall = lastCallOf(e);
-      publishStatus();
+      // Status changes at most every 100 ms, however many calls finish.
+      statusTimer ??= setTimeout(() => {
+        statusTimer = undefined;
+        publishStatus();
+      }, 100).unref();
     },
   });
   meter.load();
@@ -223,6 +228,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     flushed: () => ledger.flushed(),
     stop: async () => {
       meter.stop();
+      clearTimeout(statusTimer);
       await listeners.close();
       await ledger.close();
       await dispatcher.destroy().catch(() => undefined);

@@ -207,6 +207,28 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     await waitFor(() => r.ctx.store.current.meter.active.length === 0, 'call to finish');
   });
 
+  it('Waits out a slow first token that stays within the stall timeout, and reports its TTFT', async () => {
+    up.enqueue({ kind: 'stream', firstTokenDelayMs: 200 });
+    const res = await post(r.base, '/chat/completions', chat());
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('upstream_stall');
+    const e = await lastEntry();
+    expect(e.status).toBe('done');
+    expect(e.ttft_ms).toBeGreaterThanOrEqual(190);
+  });
+
+  it('Patches the snapshot a few times per second during a stream, not once per token', async () => {
+    up.enqueue({ kind: 'stream', tokens: Array.from({ length: 100 }, () => 'z'), tokenDelayMs: 10 });
+    const seq0 = r.ctx.store.current.seq;
+    const res = await post(r.base, '/chat/completions', chat());
+    expect(res.status).toBe(200);
+    const e = await lastEntry();
+    const patches = r.ctx.store.current.seq - seq0;
+    // ~1 s of streaming: 4 live ticks/s plus start, end and status; 100 tokens would be 100+.
+    expect(patches).toBeLessThanOrEqual(Math.ceil(e.elapsed_ms / 100) + 4);
+    expect(patches).toBeGreaterThanOrEqual(3);
+  });
+
   it('Refuses a request body over 32 MiB with 413 and a bad body with 400', async () => {
     const big = await post(r.base, '/chat/completions', { messages: [{ role: 'user', content: 'x'.repeat(33 << 20) }] });
     expect(big.status).toBe(413);

@@ -93,13 +93,14 @@ export const createRouterHandler = (deps: RouterDeps) => {
       'x-clawdeck-model': call.model,
     });
     res.flushHeaders();
-    const tap = new SseTap({ onDelta: () => call.onDelta(), onUsage: (u) => call.onUsage(u) });
-    let garbage = 0;
-    call.setTextSource(() => {
-      const t = tap.text();
-      garbage = t.garbage;
-      return t.text;
-    });
+    const tap = new SseTap({ onDelta: () => call.onDelta() });
+    // Usage (or the text to estimate from) is read from the stream once, when it ends for whatever reason.
+    const settle = (): number => {
+      const t = tap.finish();
+      if (t.usage) call.onUsage(t.usage);
+      call.setTextSource(() => t.text);
+      return t.garbage;
+    };
     // Chunks are written as they arrive. Only when they arrive faster than one per millisecond (far above any
     // model's rate) are they gathered for up to 1 ms into one write, so a fast upstream does not cost a syscall
     // per token on both sides. A chunk after a quiet millisecond (the first one, any paced token) is never held.
@@ -138,6 +139,7 @@ export const createRouterHandler = (deps: RouterDeps) => {
     });
     if (failure !== null) {
       const e = failure;
+      settle();
       if (signal.aborted) {
         call.finish('cancelled', up.statusCode, 'client disconnected');
         return;
@@ -149,6 +151,7 @@ export const createRouterHandler = (deps: RouterDeps) => {
       call.finish('error', up.statusCode, msg);
       return;
     }
+    const garbage = settle();
     if (signal.aborted) {
       up.body.destroy();
       call.finish('cancelled', up.statusCode, 'client disconnected');

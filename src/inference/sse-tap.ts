@@ -2,9 +2,15 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { ReportedUsage } from './meter.js';
 
 export interface TapHandlers {
-  // One streamed chunk that carries generated output (counted live; text is extracted later if needed).
+  // One streamed chunk that carries generated output (counted live; exact figures come at the end).
   onDelta(): void;
-  onUsage(u: ReportedUsage): void;
+}
+
+// What a finished stream said: exact usage if the provider sent it, else the generated text for an estimate.
+export interface TapResult {
+  usage: ReportedUsage | null;
+  text: string;
+  garbage: number;
 }
 
 type Choice = {
@@ -32,52 +38,68 @@ export const chunkText = (obj: { choices?: Choice[] }): { text: string; any: boo
   return { text, any };
 };
 
-// A cheap test for "this chunk carries output" without parsing it (the hot path runs per token).
-const OUTPUT = /"(?:content|reasoning_content|reasoning|arguments|text)":\s*"(?!")/;
+// Byte markers of a chunk that carries output; a following '"' means an empty string (a role-only chunk).
+const MARKERS = ['"content":"', '"reasoning_content":"', '"reasoning":"', '"arguments":"', '"text":"'].map((m) => Buffer.from(m));
+const QUOTE = 0x22;
+// Past this much retained stream the tap parses as it goes instead (bounded memory for very long streams).
+const RETAIN_MAX = 4 << 20;
 
-// Watches an SSE byte stream as it is forwarded (never alters it). Per event it only scans: JSON is parsed
-// for the usage chunk, and for the text of every chunk only if the stream ends without usage (estimate).
+// Watches an SSE byte stream as it is forwarded, never altering it. The per-token path only scans bytes for
+// output markers (live counts); the events are parsed with eventsource-parser once, at the end, for usage and,
+// only when usage is missing, the text to estimate from.
 export class SseTap {
-  private readonly parser: EventSourceParser;
+  private retained: Buffer[] = [];
+  private retainedBytes = 0;
+  private parser: EventSourceParser | null = null;
   private readonly decoder = new TextDecoder();
-  private readonly events: string[] = [];
+  private usage: ReportedUsage | null = null;
+  private text = '';
+  private garbage = 0;
 
-  constructor(h: TapHandlers) {
-    this.parser = createParser({
-      onEvent: (ev) => {
-        const data = ev.data;
-        if (data === '[DONE]') return;
-        this.events.push(data);
-        if (OUTPUT.test(data)) h.onDelta();
-        if (data.includes('"usage":{')) {
-          try {
-            const obj = JSON.parse(data) as { usage?: ReportedUsage | null };
-            if (obj.usage && typeof obj.usage === 'object') h.onUsage(obj.usage);
-          } catch {
-            // garbage: counted at the end
-          }
-        }
-      },
-    });
-  }
+  constructor(private readonly h: TapHandlers) {}
 
-  push(chunk: Uint8Array): void {
-    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
-  }
-
-  // The generated text of the whole stream (for a tokenizer estimate) and how many events were not JSON.
-  text(): { text: string; garbage: number } {
-    let text = '';
-    let garbage = 0;
-    for (const d of this.events) {
-      try {
-        const obj = JSON.parse(d);
-        if (typeof obj !== 'object' || obj === null) garbage++;
-        else text += chunkText(obj).text;
-      } catch {
-        garbage++;
+  push(chunk: Buffer): void {
+    for (const m of MARKERS) {
+      let i = chunk.indexOf(m);
+      while (i >= 0) {
+        if (chunk[i + m.length] !== QUOTE) this.h.onDelta();
+        i = chunk.indexOf(m, i + m.length);
       }
     }
-    return { text, garbage };
+    if (this.parser) return this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    this.retained.push(chunk);
+    this.retainedBytes += chunk.length;
+    if (this.retainedBytes > RETAIN_MAX) this.drain();
+  }
+
+  // Parses everything seen (once) and reports usage, text and how many events were not JSON.
+  finish(): TapResult {
+    this.drain();
+    return { usage: this.usage, text: this.text, garbage: this.garbage };
+  }
+
+  private drain(): void {
+    this.parser ??= createParser({ onEvent: (ev) => this.onEvent(ev.data) });
+    for (const c of this.retained) this.parser.feed(this.decoder.decode(c, { stream: true }));
+    this.retained = [];
+    this.retainedBytes = 0;
+  }
+
+  private onEvent(data: string): void {
+    if (data === '[DONE]') return;
+    let obj: { choices?: Choice[]; usage?: ReportedUsage | null };
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      this.garbage++;
+      return;
+    }
+    if (typeof obj !== 'object' || obj === null) {
+      this.garbage++;
+      return;
+    }
+    if (obj.usage && typeof obj.usage === 'object') this.usage = obj.usage;
+    // Text is only needed for an estimate; once exact usage arrived it is not collected.
+    if (!this.usage) this.text += chunkText(obj).text;
   }
 }

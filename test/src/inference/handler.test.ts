@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { request } from 'node:http';
+import { writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { FakeUpstream, DEFAULT_PROMPT_TOKENS } from '../../helpers/fake-upstream.js';
 import { startRouter, routerConfig, post, type RouterHarness } from '../../helpers/inference.js';
 import { waitFor } from '../../helpers/home.js';
@@ -235,6 +237,35 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     const bad = await fetch(`${r.base}/chat/completions`, { method: 'POST', body: 'not json' });
     expect(bad.status).toBe(400);
     expect(up.requests).toHaveLength(0);
+  });
+
+  it('Refuses a non-streamed upstream answer over 32 MiB with 502', async () => {
+    up.enqueue({ kind: 'json', padBytes: 33 << 20 });
+    const res = await post(r.base, '/chat/completions', chat({ stream: false }));
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text).error.type).toBe('upstream_too_large');
+    expect(await lastEntry()).toMatchObject({ status: 'error', http_status: 502 });
+  });
+
+  it('Adds a provider with a 0600 key file at runtime (refusing a world-readable one) and sends its key', async () => {
+    const loose = join(r.paths.configDir, 'loose.key');
+    writeFileSync(loose, 'file-key-LOOSE-123456\n');
+    chmodSync(loose, 0o644);
+    await expect(r.client.request('provider.add', { name: 'filekey', base_url: spare.url, key_file: loose, models: ['m1'], replace: false })).rejects.toMatchObject({ code: 'KEY_FILE_MODE' });
+    const tight = join(r.paths.configDir, 'tight.key');
+    writeFileSync(tight, 'file-key-TIGHT-654321\n', { mode: 0o600 });
+    const info = await r.client.request('provider.add', { name: 'filekey', base_url: spare.url, key_file: tight, models: ['m1'], replace: false });
+    expect(info).toMatchObject({ key_present: true, key_source: `file ${tight}` });
+    const res = await post(r.base, '/chat/completions', chat({ model: 'm1', messages: [{ role: 'user', content: 'x' }] }));
+    expect(res.status).toBe(200);
+    // m1 is not the default provider's model: the default provider serves it as its first model.
+    expect(up.requests).toHaveLength(1);
+    await r.client.request('provider.use', { name: 'filekey' });
+    await post(r.base, '/chat/completions', chat({ model: 'm1' }));
+    expect(spare.requests.at(-1)!.headers.authorization).toBe('Bearer file-key-TIGHT-654321');
+    await r.client.request('provider.use', { name: 'primary' });
+    await r.client.request('provider.remove', { name: 'filekey' });
+    expect(JSON.stringify(await r.client.request('provider.list'))).not.toContain('TIGHT-654321');
   });
 
   it('Scrubs a key an upstream echoes back, and no output carries the key', async () => {

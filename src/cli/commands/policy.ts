@@ -35,13 +35,25 @@ const printDiff = (d: PolicyDiff): void => {
   process.stdout.write(formatDiff(d).join('\n') + '\n');
 };
 
-const ask = async (question: string): Promise<string> => {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim().toLowerCase();
-  } finally {
-    rl.close();
-  }
+// One line reader for the whole edit session: answers typed ahead (or piped) are not lost between prompts.
+const prompter = (): { ask(q: string): Promise<string>; close(): void } => {
+  let rl: ReturnType<typeof createInterface> | undefined;
+  const lines: string[] = [];
+  const waiting: Array<(l: string) => void> = [];
+  return {
+    ask: (q) => {
+      if (!rl) {
+        rl = createInterface({ input: process.stdin, terminal: false });
+        rl.on('line', (l) => (waiting.length ? waiting.shift()!(l) : lines.push(l)));
+        rl.on('close', () => waiting.splice(0).forEach((w) => w('')));
+      }
+      process.stderr.write(q);
+      const next = lines.shift();
+      if (next !== undefined) return Promise.resolve(next.trim().toLowerCase());
+      return new Promise((resolve) => waiting.push((l) => resolve(l.trim().toLowerCase())));
+    },
+    close: () => rl?.close(),
+  };
 };
 
 // Opens $VISUAL/$EDITOR (which may carry arguments) on a file and waits for it.
@@ -57,6 +69,7 @@ const edit = async (opts: { yes?: boolean }): Promise<void> => {
     const live = await c.request('policy.show');
     const dir = mkdtempSync(join(tmpdir(), 'clawdeck-policy-'));
     const copy = join(dir, 'policy.yaml');
+    const { ask, close } = prompter();
     writeFileSync(copy, live.text, { mode: 0o600 });
     try {
       for (;;) {
@@ -84,6 +97,7 @@ const edit = async (opts: { yes?: boolean }): Promise<void> => {
         return;
       }
     } finally {
+      close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

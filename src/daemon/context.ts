@@ -7,6 +7,8 @@ import type { Status } from '../protocol/status.js';
 
 export interface DaemonOptions {
   noSandbox: boolean;
+  // `clawdeck up --rebuild`: build the sandbox image even when it exists.
+  rebuild?: boolean;
 }
 
 // What every daemon service gets: where things live, config, logging, the published state and the socket.

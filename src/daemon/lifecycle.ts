@@ -79,7 +79,7 @@ export interface UpResult {
 // `env` must resolve to the same `paths` (it is what the daemon process sees).
 export const startDaemon = async (
   paths: Paths,
-  opts: { noSandbox: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  opts: { noSandbox: boolean; rebuild?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv },
 ): Promise<UpResult> => {
   ensureDirs(paths);
   if (await socketAnswers(paths.socket)) {
@@ -90,7 +90,7 @@ export const startDaemon = async (
   }
   const cleaned = await cleanStale(paths);
   const out = openSync(paths.daemonLog, 'a', 0o600);
-  const child = spawn(process.execPath, [DAEMON_MAIN, ...(opts.noSandbox ? ['--no-sandbox'] : [])], {
+  const child = spawn(process.execPath, [DAEMON_MAIN, ...(opts.noSandbox ? ['--no-sandbox'] : []), ...(opts.rebuild ? ['--rebuild'] : [])], {
     detached: true,
     stdio: ['ignore', out, out, 'pipe'],
     env: opts.env ?? process.env,

@@ -17,7 +17,7 @@ const report = (msg: unknown): void => {
 
 const main = async (): Promise<void> => {
   const noSandbox = process.argv.includes('--no-sandbox');
-  const daemon = new Daemon(resolvePaths(), { noSandbox });
+  const daemon = new Daemon(resolvePaths(), { noSandbox, rebuild: process.argv.includes('--rebuild') });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     // SIGHUP arrives when an SSH session ends if we were ever attached to it: stay up, it is not a stop request.
     if (sig === 'SIGHUP') process.on(sig, () => daemon.log.info('ignored SIGHUP'));

@@ -5,6 +5,7 @@ import { startPolicy } from '../policy/service.js';
 import { startEgress } from '../egress/service.js';
 import { startAgent } from '../agent/service.js';
 import { hasExternalGateway } from '../agent/target.js';
+import { startSandbox } from '../sandbox/service.js';
 
 // The daemon's parts in start order; each registers its socket methods and publishes its status.
 // Later parts may depend on earlier ones through the returned handles.
@@ -17,6 +18,9 @@ export const startServices = async (ctx: DaemonContext): Promise<Service[]> => {
   services.push(await startEgress(ctx, policy));
   // Inference router: inference.local for the sandbox (Unix socket) and loopback TCP for the host.
   services.push(await startInference(ctx));
+  // Sandbox: image build, hardened container, gateway readiness and the enforcement probe run in the background
+  // (status.sandbox shows progress). With --no-sandbox it only marks every enforcement layer n/a.
+  services.push(await startSandbox(ctx));
   // Chat bridge to OpenClaw's gateway (after the sandbox, whose relay socket it connects to; it retries in the
   // background until that socket appears). With --no-sandbox only when config.agent names an external gateway.
   if (!ctx.options.noSandbox || hasExternalGateway(ctx.config)) services.push(await startAgent(ctx));

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPolicyText, formatIssue } from '../policy/load.js';
+import type { PolicyFile } from '../policy/schema.js';
+import { ClawdeckError } from '../protocol/errors.js';
+
+export interface LandlockRules {
+  compat: 'best_effort' | 'hard_requirement';
+  readOnly: string[];
+  readWrite: string[];
+  // Which file the rules came from (shown in status).
+  source: string;
+}
+
+// The static part of the policy the launcher enforces: the user's policy file, else the blueprint default.
+export const landlockRulesFrom = (policyFile: string, blueprintDir: string, defaultPolicy: string): LandlockRules => {
+  const file = existsSync(policyFile) ? policyFile : join(blueprintDir, defaultPolicy);
+  const r = loadPolicyText(readFileSync(file, 'utf8'), file);
+  if (!r.ok) {
+    throw new ClawdeckError('SANDBOX_POLICY_INVALID', `the policy has errors, so the sandbox cannot start: ${formatIssue(r.errors[0]!)}`, {
+      hint: 'Fix it (clawdeck policy check) and run clawdeck up again',
+      where: r.errors.map(({ file, line, col }) => ({ file, line, col })),
+    });
+  }
+  return rulesOf(r.policy, file);
+};
+
+// filesystem_policy + landlock → rules; include_workdir adds /sandbox read-write (the agent's workdir).
+export const rulesOf = (p: PolicyFile, source: string): LandlockRules => {
+  const fs = p.filesystem_policy ?? {};
+  const readWrite = [...(fs.read_write ?? [])];
+  if (fs.include_workdir && !readWrite.includes('/sandbox')) readWrite.push('/sandbox');
+  return {
+    compat: p.landlock?.compatibility ?? 'best_effort',
+    readOnly: [...(fs.read_only ?? [])],
+    readWrite,
+    source,
+  };
+};
+
+// The launcher's rules file format: one "compat", then "ro PATH" / "rw PATH" lines.
+export const formatRules = (r: LandlockRules): string =>
+  [`compat ${r.compat}`, ...r.readOnly.map((p) => `ro ${p}`), ...r.readWrite.map((p) => `rw ${p}`)].join('\n') + '\n';

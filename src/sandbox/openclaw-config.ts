@@ -1,0 +1,49 @@
+// OpenClaw's config inside the sandbox (mounted read-only; OPENCLAW_CONFIG_READONLY=1).
+// The chat engineer may extend it (e.g. gateway.http endpoints); keep every value free of secrets:
+// the gateway token travels in OPENCLAW_GATEWAY_TOKEN, and the provider key never enters the sandbox.
+
+export const GATEWAY_PORT = 18789;
+// inference.local resolves to 127.0.0.1 in the container, where the relay forwards port 80 to inference.sock.
+export const INFERENCE_PORT = 80;
+export const INFERENCE_BASE_URL = 'http://inference.local/v1';
+export const DEFAULT_MODEL = 'nvidia/nemotron-3-super-120b-a12b';
+export const DUMMY_API_KEY = 'clawdeck-no-key-here';
+
+export interface OpenClawConfigOptions {
+  model?: string;
+  contextWindow?: number;
+  maxTokens?: number;
+}
+
+// The gateway on loopback with token auth, one provider "inference" pointing at the daemon's router.
+export const buildOpenClawConfig = (o: OpenClawConfigOptions = {}): Record<string, unknown> => {
+  const model = o.model ?? DEFAULT_MODEL;
+  return {
+    gateway: {
+      mode: 'local',
+      bind: 'loopback',
+      port: GATEWAY_PORT,
+      auth: { mode: 'token' },
+      http: { endpoints: { chatCompletions: { enabled: true } } },
+    },
+    models: {
+      providers: {
+        inference: {
+          baseUrl: INFERENCE_BASE_URL,
+          api: 'openai-completions',
+          apiKey: DUMMY_API_KEY,
+          models: [
+            {
+              id: model,
+              name: model,
+              contextWindow: o.contextWindow ?? 131072,
+              maxTokens: o.maxTokens ?? 8192,
+              input: ['text'],
+            },
+          ],
+        },
+      },
+    },
+    agents: { defaults: { model: { primary: `inference/${model}` } } },
+  };
+};

@@ -1,0 +1,24 @@
+import type { DaemonClient } from '../daemon/client.js';
+import type { Status } from '../protocol/status.js';
+import { ClawdeckError } from '../protocol/errors.js';
+
+// `clawdeck up` waits until the sandbox is running and probed (or failed), printing each new progress line.
+export const waitSandboxUp = async (
+  client: DaemonClient,
+  onLine: (line: string) => void,
+  timeoutMs = 15 * 60_000,
+): Promise<Status> => {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const st = await client.request('status');
+    const line = `sandbox ${st.sandbox.state}${st.sandbox.detail ? `: ${st.sandbox.detail}` : ''}`;
+    if (line !== last) onLine((last = line));
+    if (st.sandbox.state === 'failed') {
+      throw new ClawdeckError('SANDBOX_FAILED', st.sandbox.detail ?? 'the sandbox failed to start', { hint: 'clawdeck logs; clawdeck doctor' });
+    }
+    if (st.sandbox.state === 'disabled' || (st.sandbox.state === 'running' && st.enforcement.length > 0)) return st;
+    if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', 'the sandbox did not become ready in time', { hint: 'clawdeck status' });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};

@@ -69,6 +69,8 @@ const chatOnce = async (message: string, opts: ChatOpts): Promise<void> => {
     });
   }
   if (done.state !== 'final') {
+    // The JSON object already says what happened; only the exit code is left to set.
+    if (opts.json) return void (process.exitCode = 1);
     throw new ClawdeckError(done.state === 'aborted' ? 'CHAT_ABORTED' : 'CHAT_FAILED', done.state === 'aborted' ? 'the run was aborted' : `the agent's run failed: ${done.error ?? 'unknown error'}`);
   }
 };

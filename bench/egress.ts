@@ -1,11 +1,13 @@
-import { connect, createServer, type Server, type Socket, type AddressInfo } from 'node:net';
-import { createServer as createHttpServer, request, Agent } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { request, Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import type { BenchRow } from './types.js';
 import { startSquid, startTinyproxy, type BenchProxy } from './egress-proxies.js';
 import { startClawdeckProxy } from './egress-clawdeck.js';
 
-const CHUNK = Buffer.alloc(1 << 20, 0x61);
 const THROUGHPUT_MS = 1500;
 
 type Via = { name: string; port?: number; pid?: number };
@@ -13,11 +15,6 @@ type Via = { name: string; port?: number; pid?: number };
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-
-const listen = async (srv: Server): Promise<number> => {
-  await new Promise<void>((r) => srv.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
-  return (srv.address() as AddressInfo).port;
 };
 
 // Opens a TCP stream to 127.0.0.1:port, directly or through a CONNECT tunnel.
@@ -158,27 +155,13 @@ const measure = async (via: Via, ports: { source: number; echo: number; web: num
 
 // Direct vs clawdeck vs tinyproxy vs squid on the same loopback workload, in one run.
 export const rows = async (): Promise<BenchRow[]> => {
-  const sinks = new Set<Socket>();
-  const source = createServer((s) => {
-    sinks.add(s);
-    s.on('error', () => s.destroy());
-    s.on('close', () => sinks.delete(s));
-    const pump = (): void => {
-      while (!s.destroyed && s.write(CHUNK));
-    };
-    s.on('drain', pump);
-    pump();
-  });
-  const echo = createServer((s) => {
-    s.on('error', () => s.destroy());
-    s.pipe(s);
-  });
-  const body = Buffer.from('ok\n');
-  const web = createHttpServer({ keepAliveTimeout: 60_000 }, (_q, r) => {
-    r.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
-    r.end(body);
-  });
-  const ports = { source: await listen(source), echo: await listen(echo), web: await listen(web) };
+  const upstreams = spawn(process.execPath, [join(import.meta.dirname, 'egress-upstreams.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = JSON.parse(
+    await new Promise<string>((resolve, reject) => {
+      createInterface({ input: upstreams.stdout! }).once('line', resolve);
+      upstreams.once('exit', (c) => reject(new Error(`bench upstreams exited (${c})`)));
+    }),
+  ) as { source: number; echo: number; web: number };
   const proxies: BenchProxy[] = [];
   const out: BenchRow[] = [];
   try {
@@ -243,8 +226,6 @@ export const rows = async (): Promise<BenchRow[]> => {
     return out;
   } finally {
     for (const p of proxies) await p.stop();
-    for (const s of sinks) s.destroy();
-    web.closeAllConnections();
-    await Promise.all([source, echo, web].map((s) => new Promise((r) => s.close(r))));
+    upstreams.kill('SIGKILL');
   }
 };

@@ -30,6 +30,8 @@ export class AuditLog {
   private fd: number;
   private size: number;
   private closed = false;
+  private pending = '';
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly file: string,
@@ -42,8 +44,24 @@ export class AuditLog {
   // Synchronous on purpose: callers act on the decision only after this returns.
   write(entry: AuditEntry): void {
     if (this.closed) return;
-    const line = JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n';
-    const buf = Buffer.from(line);
+    this.flush(JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n');
+  }
+
+  // For after-the-fact lines (bytes and duration of a finished request, never a decision): written with the next
+  // decision line or within 20 ms, whichever comes first, so a busy keep-alive client costs one write per request.
+  writeSoon(entry: AuditEntry): void {
+    if (this.closed) return;
+    this.pending += JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n';
+    this.timer ??= setTimeout(() => this.flush(''), 20);
+  }
+
+  private flush(extra: string): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const text = this.pending + extra;
+    this.pending = '';
+    if (!text) return;
+    const buf = Buffer.from(text);
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off);
     this.size += buf.length;
@@ -59,6 +77,7 @@ export class AuditLog {
 
   close(): void {
     if (this.closed) return;
+    this.flush('');
     this.closed = true;
     try {
       closeSync(this.fd);

@@ -118,7 +118,7 @@ const forward = (
     if (closed) return;
     closed = true;
     core.removeLive(live);
-    core.audit.write({
+    core.audit.writeSoon({
       event: 'close', conn: dest.conn, host: dest.host, port: dest.port, ip, scheme: 'http', method: dest.method, path: dest.path,
       bytes_up: up, bytes_down: down, duration_ms: Date.now() - started,
     });

@@ -35,10 +35,16 @@ export const canonicalIp = (ip: string): string => {
   return a.isIPv4MappedAddress() ? a.toIPv4Address().toString() : a.toString();
 };
 
-// The hosts file (re-read when it changes) first, then the system resolver.
-export const createResolver = (hostsFile: string, dns: Resolver = systemDns): Resolver => {
+// The hosts file (re-checked at most every 500 ms, re-read when it changed) first, then the system resolver,
+// whose answers are cached briefly (getaddrinfo gives no TTL; each connection still pins the address it checked).
+export const createResolver = (hostsFile: string, dns: Resolver = systemDns, dnsCacheMs = 30_000): Resolver => {
   let cache: { mtimeMs: number; size: number; map: Map<string, string[]> } | undefined;
+  let checkedAt = -Infinity;
+  const answers = new Map<string, { at: number; ips: string[] }>();
   const hosts = (): Map<string, string[]> => {
+    const now = performance.now();
+    if (cache && now - checkedAt < 500) return cache.map;
+    checkedAt = now;
     try {
       const st = statSync(hostsFile);
       if (!cache || cache.mtimeMs !== st.mtimeMs || cache.size !== st.size) {
@@ -52,8 +58,13 @@ export const createResolver = (hostsFile: string, dns: Resolver = systemDns): Re
   };
   return async (host) => {
     const fromFile = hosts().get(host);
-    const list = fromFile ?? (await dns(host));
-    return [...new Set(list.map(canonicalIp))];
+    if (fromFile) return [...new Set(fromFile.map(canonicalIp))];
+    const hit = answers.get(host);
+    if (hit && performance.now() - hit.at < dnsCacheMs) return hit.ips;
+    const ips = [...new Set((await dns(host)).map(canonicalIp))];
+    if (answers.size >= 1024) answers.delete(answers.keys().next().value!);
+    if (ips.length) answers.set(host, { at: performance.now(), ips });
+    return ips;
   };
 };
 

@@ -110,7 +110,8 @@ describe('egress through a real daemon', () => {
   it('`approvals deny` answers the held request with 403', async () => {
     const pending = connectVia(h.port, 'held.test:443');
     const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'item');
-    expect((await h.home.cli(['approvals', 'deny', item!.id])).exitCode).toBe(0);
+    const d = await h.home.cli(['approvals', 'deny', item!.id]);
+    expect(d.exitCode, d.stderr).toBe(0);
     expect((await pending).res.status).toBe(403);
   });
 

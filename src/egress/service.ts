@@ -114,6 +114,8 @@ export const startEgress = async (
     stop: async () => {
       // Fail closed: held requests are refused, tunnels closed, then the last audit lines land.
       queue.close();
+      // Let the held requests' 403 answers and deny lines go out before their sockets are closed.
+      await new Promise((r) => setImmediate(r));
       await core.close();
       audit.close();
       ctx.setStatus('proxy', { listen: null });

@@ -208,6 +208,14 @@ describe('egress fail-closed', () => {
       expect(up.exitCode, up.stderr).toBe(0);
       expect(await pendingItems(h.home)).toEqual([]);
       expect(existsSync(h.home.paths.egressSocket)).toBe(true);
+      // a graceful `down` answers what is still held with 403 instead of leaving it hanging
+      const port2 = Number((JSON.parse((await h.home.cli(['status', '--json'])).stdout) as { proxy: { listen: string } }).proxy.listen.split(':').at(-1));
+      const late = connectVia(port2, 'held.test:443');
+      await waitFor(async () => (await pendingItems(h.home)).length === 1, 'held again');
+      expect((await h.home.cli(['down'])).exitCode).toBe(0);
+      const { res } = await late;
+      expect(res.status).toBe(403);
+      expect(res.json()).toMatchObject({ reason: expect.stringContaining('daemon is stopping') });
     } finally {
       await h.home.cleanup();
     }

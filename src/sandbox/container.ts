@@ -22,6 +22,10 @@ export const sandboxEnv = (token: string): string[] => [
   'OPENCLAW_DISABLE_BONJOUR=1',
   'OPENCLAW_NO_RESPAWN=1',
   'OPENCLAW_SKIP_CHANNELS=1',
+  // State next to the agent's files (the default is beside the read-only config).
+  'OPENCLAW_STATE_DIR=/sandbox/.openclaw',
+  // V8 code cache on the volume: the second start skips most compiling.
+  'NODE_COMPILE_CACHE=/sandbox/.cache/node-compile',
   `OPENCLAW_GATEWAY_TOKEN=${token}`,
   `HTTP_PROXY=${PROXY}`,
   `HTTPS_PROXY=${PROXY}`,

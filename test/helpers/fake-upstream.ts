@@ -14,6 +14,10 @@ export type Behavior =
       cachedTokens?: number;
       firstTokenDelayMs?: number;
       tokenDelayMs?: number;
+      // Tokens written back to back before each tokenDelayMs pause (default 1): paced high rates.
+      burst?: number;
+      // End with an SSE comment ": upstream_ms=N" (first to last token written), for throughput benchmarks.
+      timing?: boolean;
       // Destroy the connection after this many content chunks (mid-stream disconnect).
       disconnectAfter?: number;
       // Stop sending (keep the connection open) after this many content chunks.
@@ -201,7 +205,9 @@ export class FakeUpstream {
         const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
           `data: ${JSON.stringify({ id: 'chunk-fake', object: completions ? 'text_completion' : 'chat.completion.chunk', created: 0, model, choices, ...extra })}\n\n`;
         const pieces = b.toolCall ? [b.toolCall.arguments.slice(0, Math.ceil(b.toolCall.arguments.length / 2)), b.toolCall.arguments.slice(Math.ceil(b.toolCall.arguments.length / 2))] : tokens;
+        let firstAt = 0;
         for (const [i, t] of pieces.entries()) {
+          if (i === 0) firstAt = performance.now();
           if (res.destroyed) return;
           if (b.disconnectAfter !== undefined && i >= b.disconnectAfter) {
             res.socket?.destroy();
@@ -213,9 +219,10 @@ export class FakeUpstream {
             : { content: t };
           const ok = res.write(chunk([completions ? { index: 0, text: t, finish_reason: null } : { index: 0, delta, finish_reason: null }]));
           if (!ok) await new Promise((r) => res.once('drain', r));
-          if (b.tokenDelayMs) await sleep(b.tokenDelayMs);
+          if (b.tokenDelayMs && (i + 1) % (b.burst ?? 1) === 0) await sleep(b.tokenDelayMs);
         }
         res.write(chunk([completions ? { index: 0, text: '', finish_reason: 'stop' } : { index: 0, delta: {}, finish_reason: b.toolCall ? 'tool_calls' : 'stop' }]));
+        if (b.timing) res.write(`: upstream_ms=${(performance.now() - firstAt).toFixed(3)}\n\n`);
         if (sendUsage) res.write(chunk([], { usage: this.usageOf(b, pieces.length) }));
         res.end('data: [DONE]\n\n');
         return;

@@ -7,12 +7,15 @@ export type HostPattern =
   // `*.rest` (one label), `**.rest` (one or more labels) or `ab*cd.rest` (one label matching a glob).
   | { kind: 'wildcard'; first: '*' | '**' | RegExp; firstText: string; rest: string[] };
 
-const isAsciiLower = (s: string): boolean => {
+// 0 = ASCII lowercase already, 1 = ASCII with capitals, 2 = non-ASCII (needs IDN → punycode).
+const asciiKind = (s: string): 0 | 1 | 2 => {
+  let kind: 0 | 1 = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 127 || (c >= 65 && c <= 90)) return false;
+    if (c > 127) return 2;
+    if (c >= 65 && c <= 90) kind = 1;
   }
-  return true;
+  return kind;
 };
 
 // Canonical form of a host for matching: IP literals unbracketed, lowercase, no trailing dot, IDN as punycode.
@@ -20,8 +23,9 @@ export const normalizeHost = (raw: string): string => {
   let h = raw;
   if (h.endsWith('.')) h = h.slice(0, -1);
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (isAsciiLower(h)) return h;
-  if (isIP(h)) return h.toLowerCase();
+  const kind = asciiKind(h);
+  if (kind === 0) return h;
+  if (kind === 1) return h.toLowerCase();
   const ascii = domainToASCII(h);
   return ascii === '' ? h.toLowerCase() : ascii;
 };

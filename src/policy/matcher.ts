@@ -9,7 +9,8 @@ export const candidatesFor = (c: CompiledPolicy, host: string): CompiledEndpoint
   let out: CompiledEndpoint[] | undefined;
   let node = c.trie;
   let end = host.length;
-  // Walk labels right to left; `remaining` = labels still to the left of this node.
+  const firstDot = host.indexOf('.');
+  // Walk labels right to left; after each step, host[0, end) is what is left of the matched suffix.
   for (;;) {
     const dot = host.lastIndexOf('.', end - 1);
     if (dot < 0) break;
@@ -17,12 +18,13 @@ export const candidatesFor = (c: CompiledPolicy, host: string): CompiledEndpoint
     if (!next) break;
     node = next;
     end = dot;
-    const left = host.slice(0, end);
-    const single = !left.includes('.');
     if (node.many.length) (out ??= []).push(...node.many);
-    if (single) {
+    if (firstDot >= end) {
       if (node.one.length) (out ??= []).push(...node.one);
-      for (const g of node.globs) if (g.re.test(left)) (out ??= []).push(g.ep);
+      if (node.globs.length) {
+        const left = host.slice(0, end);
+        for (const g of node.globs) if (g.re.test(left)) (out ??= []).push(g.ep);
+      }
     }
   }
   if (!out) return exact ?? [];
@@ -40,11 +42,30 @@ const parseQuery = (q: string | undefined): Map<string, string[]> => {
   return m;
 };
 
-const matches = (m: CompiledMatch, method: string, path: string, query: () => Map<string, string[]>): boolean => {
-  if (m.methods && !m.methods.has(method)) return false;
-  if (m.path && !m.path.test(path)) return false;
+const decision = (verdict: PolicyDecision['verdict'], rule: string | null, reason: string, closest: string | null = null, audit = false): PolicyDecision => ({
+  verdict,
+  rule,
+  reason,
+  audit,
+  closest,
+});
+
+// Per-request L7 facts, built once per decision.
+interface L7 {
+  on: boolean;
+  method: string;
+  path: string;
+  rawQuery: string | undefined;
+  query: Map<string, string[]> | undefined;
+}
+
+const queryOf = (r: L7): Map<string, string[]> => (r.query ??= parseQuery(r.rawQuery));
+
+const matchesL7 = (m: CompiledMatch, r: L7): boolean => {
+  if (m.methods && !m.methods.has(r.method)) return false;
+  if (m.path && !m.path.test(r.path)) return false;
   if (m.query) {
-    const q = query();
+    const q = queryOf(r);
     for (const { key, values } of m.query) {
       const got = q.get(key);
       if (!got || !got.some((v) => values.some((re) => re.test(v)))) return false;
@@ -53,14 +74,7 @@ const matches = (m: CompiledMatch, method: string, path: string, query: () => Ma
   return true;
 };
 
-const decision = (verdict: PolicyDecision['verdict'], rule: string | null, reason: string, extra: Partial<PolicyDecision> = {}): PolicyDecision => ({
-  verdict,
-  rule,
-  reason,
-  audit: false,
-  closest: null,
-  ...extra,
-});
+const applies = (ep: CompiledEndpoint, r: L7): boolean => !r.on || ep.selector === null || ep.selector.test(r.path);
 
 // The nearest rule for a hint: same host on another port, else a rule under a parent domain.
 const closestFor = (c: CompiledPolicy, host: string, sameHost: CompiledEndpoint[]): string | null => {
@@ -98,41 +112,46 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   if (!live.length) {
     const closest = closestFor(c, host, byHost);
     if (restricted) {
-      return decision('deny', 'private-address', `${host} resolves to ${ipText} (${restricted}); only a rule that lists it in allowed_ips may reach it`, { closest });
+      return decision('deny', 'private-address', `${host} resolves to ${ipText} (${restricted}); only a rule that lists it in allowed_ips may reach it`, closest);
     }
-    return decision(c.unknownHosts, 'default', `no rule allows ${host}:${req.port}`, { closest });
+    return decision(c.unknownHosts, 'default', `no rule allows ${host}:${req.port}`, closest);
   }
 
-  const l7 = req.method !== undefined || req.path !== undefined;
-  const method = (req.method ?? 'GET').toUpperCase();
-  const path = req.path ?? '/';
-  let q: Map<string, string[]> | undefined;
-  const query = (): Map<string, string[]> => (q ??= parseQuery(req.query));
-  const applies = (ep: CompiledEndpoint): boolean => !l7 || ep.selector === null || ep.selector.test(path);
+  const r: L7 = {
+    on: req.method !== undefined || req.path !== undefined,
+    method: req.method === undefined ? 'GET' : req.method.toUpperCase(),
+    path: req.path ?? '/',
+    rawQuery: req.query,
+    query: undefined,
+  };
 
   // Deny first: an outright deny, or (for requests) a matching deny rule.
   let auditDeny: PolicyDecision | undefined;
   for (const ep of live) {
-    if (!applies(ep)) continue;
-    const hit = ep.totalDeny || (l7 && ep.denies.some((d) => matches(d, method, path, query)));
+    if (!applies(ep, r)) continue;
+    let hit = ep.totalDeny;
+    if (!hit && r.on) for (const d of ep.denies) if (matchesL7(d, r)) hit = true;
     if (!hit) continue;
-    const reason = ep.totalDeny ? `rule ${ep.id} denies ${host}` : `deny rule in ${ep.id} matches ${method} ${path}`;
+    const reason = ep.totalDeny ? `rule ${ep.id} denies ${host}` : `deny rule in ${ep.id} matches ${r.method} ${r.path}`;
     if (!ep.audit) return decision('deny', ep.id, reason);
-    auditDeny ??= decision('allow', ep.id, `${reason} (enforcement: audit, let through)`, { audit: true });
+    auditDeny ??= decision('allow', ep.id, `${reason} (enforcement: audit, let through)`, null, true);
   }
   if (auditDeny) return auditDeny;
 
   let refusedBy: CompiledEndpoint | undefined;
   for (const ep of live) {
-    if (!applies(ep)) continue;
-    if (!l7 || ep.allows === null || ep.allows.some((a) => matches(a, method, path, query))) {
-      const inspect = ep.allows !== null || ep.denies.length > 0;
-      return decision('allow', ep.id, `allowed by ${ep.id}`, inspect ? { inspect } : {});
+    if (!applies(ep, r)) continue;
+    let ok = !r.on || ep.allows === null;
+    if (!ok) for (const a of ep.allows!) if (matchesL7(a, r)) ok = true;
+    if (ok) {
+      const d = decision('allow', ep.id, `allowed by ${ep.id}`);
+      if (ep.allows !== null || ep.denies.length > 0) d.inspect = true;
+      return d;
     }
     refusedBy ??= ep;
   }
   const by = refusedBy ?? live[0]!;
-  const reason = `${method} ${path} on ${host}:${req.port} is not in the allow rules of ${by.id}`;
-  if (by.audit) return decision('allow', by.id, `${reason} (enforcement: audit, let through)`, { audit: true });
-  return decision('deny', by.id, reason, { closest: by.id });
+  const reason = `${r.method} ${r.path} on ${host}:${req.port} is not in the allow rules of ${by.id}`;
+  if (by.audit) return decision('allow', by.id, `${reason} (enforcement: audit, let through)`, null, true);
+  return decision('deny', by.id, reason, by.id);
 };

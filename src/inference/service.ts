@@ -14,6 +14,9 @@ import { testProvider } from './provider-test.js';
 import { LedgerWriter, readLedger, summarizeUsage } from './ledger.js';
 import type { BudgetStatus } from './budget.js';
 import { preloadTokenizer } from './estimate.js';
+import { watchFile } from '../policy/watcher.js';
+import { loadConfig } from '../config/load.js';
+import { isClawdeckError } from '../protocol/errors.js';
 
 type InferenceConfig = Config['inference'];
 
@@ -22,6 +25,8 @@ export interface InferenceService extends Service {
   meter: InferenceMeter;
   // Resolves when every finished call is on disk in the ledger.
   flushed(): Promise<void>;
+  // Resolves once hand edits of config.yaml are being watched.
+  watching: Promise<void>;
 }
 
 // Provider facts safe to print anywhere: no key, no header values.
@@ -218,6 +223,29 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     return budgetView(b);
   });
 
+  // Hand edits of config.yaml (routes, prices, budgets, providers) apply at once; an invalid file is not applied.
+  const reloadFromDisk = (): void => {
+    let next: Config;
+    try {
+      next = loadConfig(ctx.paths.configFile);
+    } catch (e) {
+      const where = isClawdeckError(e) && e.where?.[0] ? ` (${e.where[0].file}:${e.where[0].line}:${e.where[0].col})` : '';
+      ctx.notice('error', `config.yaml change not applied to inference: ${(e as Error).message}${where}`);
+      return;
+    }
+    const before = JSON.stringify(cfg());
+    const listenChanged = next.inference.listen !== cfg().listen;
+    ctx.config.inference = { ...next.inference, listen: cfg().listen };
+    if (JSON.stringify(cfg()) === before) {
+      if (listenChanged) ctx.notice('warn', 'inference.listen changes take effect after a restart (clawdeck down && clawdeck up)');
+      return;
+    }
+    ctx.notice('info', 'config.yaml reloaded: inference routes, providers and budgets in force');
+    publishStatus();
+    meter.checkBudget();
+  };
+  const watcher = watchFile(ctx.paths.configFile, reloadFromDisk);
+
   // In the background: the first estimate should not pay the tokenizer's load time, nor should daemon start.
   setImmediate(() => void preloadTokenizer());
   ctx.log.info('inference router listening', { listen, socket: ctx.paths.inferenceSocket });
@@ -226,9 +254,11 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     listen,
     meter,
     flushed: () => ledger.flushed(),
+    watching: watcher.ready,
     stop: async () => {
       meter.stop();
       clearTimeout(statusTimer);
+      await watcher.close();
       await listeners.close();
       await ledger.close();
       await dispatcher.destroy().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { FakeUpstream } from '../../helpers/fake-upstream.js';
 import { startRouter, routerConfig, post, type RouterHarness } from '../../helpers/inference.js';
 import { waitFor } from '../../helpers/home.js';
@@ -63,6 +63,33 @@ describe('meter: budgets and the ledger', () => {
       expect(usage.total.cost).toBeCloseTo((126 * 3 + 9 * 15) / 1e6, 12);
     } finally {
       await r.stop();
+    }
+  });
+});
+
+describe('config.yaml hand edits', () => {
+  it('Apply routes and budgets at once, and an invalid save is reported and not applied', async () => {
+    const a = await FakeUpstream.start('a');
+    const b = await FakeUpstream.start('b');
+    const yaml = routerConfig({ a: { url: a.url }, b: { url: b.url } });
+    const r = await startRouter(yaml);
+    try {
+      await r.service.watching;
+      expect((await post(r.base, '/chat/completions', chat)).status).toBe(200);
+      expect(a.requests).toHaveLength(1);
+      writeFileSync(r.paths.configFile, yaml + '  routes:\n    - name: all-to-b\n      provider: b\n');
+      await waitFor(() => r.ctx.config.inference.routes.length === 1, 'routes reloaded');
+      const res = await post(r.base, '/chat/completions', chat);
+      expect(res.headers.get('x-clawdeck-route')).toBe('all-to-b');
+      expect(b.requests).toHaveLength(1);
+
+      writeFileSync(r.paths.configFile, yaml + '  routes:\n    - name: broken\n      provider: b\n      bogus: 1\n');
+      await waitFor(() => r.notices.find((n) => n.level === 'error' && n.text.includes('bogus')), 'error notice');
+      expect(r.ctx.config.inference.routes[0]!.name).toBe('all-to-b');
+    } finally {
+      await r.stop();
+      await a.close();
+      await b.close();
     }
   });
 });

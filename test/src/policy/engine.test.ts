@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FilePolicyEngine } from '../../../src/policy/engine.js';
 import { isClawdeckError } from '../../../src/protocol/errors.js';
+import { waitFor } from '../../helpers/home.js';
 
 const BASE = `# operator's policy
 version: 1
@@ -120,5 +121,19 @@ describe('FilePolicyEngine', () => {
     const e = await FilePolicyEngine.open(file);
     await Promise.all(Array.from({ length: 5 }, (_, i) => e.addRule({ host: `h${i}.test`, port: 443, action: 'allow', approved_by: 'x' })));
     for (let i = 0; i < 5; i++) expect(e.decide({ host: `h${i}.test`, port: 443, ip: PUB }).verdict).toBe('allow');
+  });
+});
+
+describe('rule expiry', () => {
+  it('notifies listeners when an expiring rule lapses, and stops allowing it', async () => {
+    const soon = new Date(Date.now() + 300).toISOString();
+    writeFileSync(file, BASE.replace('        port: 443\n', `        port: 443\n        expires: "${soon}"\n`));
+    const e = await FilePolicyEngine.open(file);
+    let fired = 0;
+    e.onChange(() => fired++);
+    expect(e.decide({ host: 'api.example.com', port: 443, ip: PUB }).verdict).toBe('allow');
+    await waitFor(() => fired === 1, 'expiry notification');
+    expect(e.decide({ host: 'api.example.com', port: 443, ip: PUB }).verdict).toBe('ask');
+    e.stop();
   });
 });

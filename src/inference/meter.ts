@@ -320,7 +320,7 @@ export class InferenceMeter {
       recent: this.recent,
       totals: { session: { ...this.session }, today: { ...this.today } },
       per_model: [...this.perModel.entries()].map(([model, m]) => ({ model, ...m })),
-      budget: { cost_cap: b.cost_cap, token_cap: b.token_cap, used_fraction: b.used_fraction, state: b.state },
+      budget: { cost_cap: b.cost_cap, token_cap: b.token_cap, used_fraction: b.used_fraction, state: b.state, reason: b.reason },
       history: this.history,
     };
     this.o.store.patch('meter', meter);

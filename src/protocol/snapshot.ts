@@ -45,6 +45,8 @@ export const meterSchema = z.object({
     token_cap: z.number().nullable(),
     used_fraction: z.number().nullable(),
     state: z.enum(['ok', 'warn', 'blocked']),
+    // Which cap is nearest and a sentence for the banner ("daily budget at 85%: $4.25 of $5.00 (daily_cost)").
+    reason: z.string().nullable().optional(),
   }),
   history: z.array(z.number()),
 });

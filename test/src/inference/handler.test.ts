@@ -113,6 +113,17 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(await lastEntry()).toMatchObject({ endpoint: 'completions', tokens_out: 3, estimated: false });
   });
 
+  it('Meters twenty concurrent streams exactly, each on its own ledger line', async () => {
+    up.setDefault((req) => ({ kind: 'stream', tokens: Array.from({ length: 5 + Number((req.body!.messages as { content: string }[])[0]!.content) }, () => 'w'), promptTokens: 100, tokenDelayMs: 2 }));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => post(r.base, '/chat/completions', chat({ messages: [{ role: 'user', content: String(i) }] }))));
+    expect(results.every((x) => x.status === 200)).toBe(true);
+    await r.service.flushed();
+    const entries = readLedger(r.paths.usageLedger).slice(-20);
+    expect(entries.map((e) => e.tokens_out).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 5 + i));
+    expect(entries.every((e) => e.tokens_in === 100 && !e.estimated && e.status === 'done')).toBe(true);
+    expect(new Set(entries.map((e) => e.id)).size).toBe(20);
+  });
+
   it('Lists the configured models on GET /v1/models', async () => {
     const res = await fetch(`${r.base}/models`);
     const body = (await res.json()) as { data: { id: string }[] };

@@ -14,7 +14,7 @@ export interface RunTuiOptions extends AppOptions {
 // Quitting detaches this view only; the daemon and everything it holds keep running.
 export const runTui = async (opts: RunTuiOptions): Promise<void> => {
   const env = opts.env ?? process.env;
-  const source = new LiveSnapshot(opts.socket, { name: opts.readonly ? 'tui-readonly' : 'tui' }).start();
+  const source = new LiveSnapshot(opts.socket, { name: opts.readonly ? 'tui-readonly' : 'tui', minIntervalMs: 125 }).start();
   const theme = createTheme(env, { noColor: opts.noColor });
   const instance = render(
     <ThemeProvider value={theme}>
@@ -28,7 +28,8 @@ export const runTui = async (opts: RunTuiOptions): Promise<void> => {
       alternateScreen: Boolean(process.stdout.isTTY),
       exitOnCtrlC: false,
       patchConsole: false,
-      maxFps: 20,
+      maxFps: 8,
+      incrementalRendering: true,
     },
   );
   try {

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { LiveView } from '../../src/daemon/live-snapshot.js';
 import type { UiState } from '../app/ui-state.js';
 import { ChatPane } from '../panes/chat/chat-pane.js';
@@ -19,6 +20,8 @@ export interface PaneViewProps {
 // Picks the pane component for a box and hands it plain props selected from the snapshot.
 export const PaneView = ({ box, live, ui, now, focused }: PaneViewProps) => {
   const s = live.snapshot;
+  // Same array while the approvals part is unchanged, so the memoised pane can skip work.
+  const items = useMemo(() => selectPendingApprovals(s), [s?.approvals]);
   const { width, height } = box;
   if (!s) {
     return <PaneFrame title={box.pane} focused={focused} width={width} height={height} lines={[[{ text: 'waiting for the daemon...' }]]} />;
@@ -31,7 +34,7 @@ export const PaneView = ({ box, live, ui, now, focused }: PaneViewProps) => {
     case 'approvals':
       return (
         <ApprovalsPane
-          items={selectPendingApprovals(s)}
+          items={items}
           selectedId={selectSelectedApproval(s, ui)?.id}
           inflight={ui.inflight}
           readonly={ui.readonly}

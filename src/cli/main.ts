@@ -4,8 +4,7 @@ import { formatError, toErrorPayload } from '../protocol/errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { printJson } from './output.js';
 import { VERSION } from '../daemon/version.js';
-import { registerCommands } from './commands/index.js';
-import { attach } from './commands/attach.js';
+import { attach, registerAttach } from './commands/attach.js';
 
 const program = new Command('clawdeck')
   .description('Console for a sandboxed OpenClaw agent: chat, inference meter, egress approvals, policy.')
@@ -14,7 +13,11 @@ const program = new Command('clawdeck')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-registerCommands(program);
+// The console (bare `clawdeck` or `attach`) loads only its own command: the others pull in Docker, TLS
+// and provider code the TUI process would carry in memory for hours (and that slows the first frame).
+const consoleOnly = process.argv.length <= 2 || process.argv[2] === 'attach';
+if (consoleOnly) registerAttach(program);
+else (await import('./commands/index.js')).registerCommands(program);
 // Bare `clawdeck`: start the daemon if needed, then open the console.
 program.action(() => attach({ up: true }));
 

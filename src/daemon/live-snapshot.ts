@@ -28,6 +28,9 @@ export interface SnapshotSource {
 
 export interface LiveSnapshotOptions {
   name?: string;
+  // Snapshots are passed on at most once per this many ms (the newest wins): a view's render work then
+  // follows this rate even when the daemon publishes faster. Connection changes are passed on at once.
+  minIntervalMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -43,6 +46,10 @@ export class LiveSnapshot implements SnapshotSource {
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
   private readonly name: string;
+  private readonly minInterval: number;
+  private pending: unknown;
+  private pendingTimer: NodeJS.Timeout | undefined;
+  private lastSnapshotAt = 0;
 
   constructor(
     private readonly socket: string,
@@ -51,6 +58,7 @@ export class LiveSnapshot implements SnapshotSource {
     this.name = opts.name ?? 'tui';
     this.minBackoff = opts.minBackoffMs ?? 100;
     this.maxBackoff = opts.maxBackoffMs ?? 2000;
+    this.minInterval = opts.minIntervalMs ?? 0;
     this.view = { snapshot: null, connection: { state: 'connecting', attempt: 0, error: null, since: Date.now() } };
   }
 
@@ -77,9 +85,51 @@ export class LiveSnapshot implements SnapshotSource {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.pendingTimer);
     this.client?.close();
     this.client = undefined;
     this.set({ connection: { ...this.view.connection, state: 'closed' } });
+  }
+
+  // Keeps only the newest raw snapshot; it is validated when passed on (superseded ones never are).
+  private offer(snap: unknown): void {
+    this.pending = snap;
+    if (this.pendingTimer) return;
+    const wait = Math.max(0, this.lastSnapshotAt + this.minInterval - Date.now());
+    const flush = (): void => {
+      this.pendingTimer = undefined;
+      const raw = this.pending;
+      this.pending = undefined;
+      if (raw === undefined || this.closed) return;
+      const r = snapshotSchema.safeParse(raw);
+      if (!r.success) return;
+      const shared = this.share(r.data);
+      if (!shared) return;
+      this.lastSnapshotAt = Date.now();
+      this.set({ snapshot: shared });
+    };
+    if (wait === 0) return flush();
+    this.pendingTimer = setTimeout(flush, wait);
+  }
+
+  private readonly partJson = new Map<string, string>();
+
+  // Structural sharing: a part that did not change keeps its previous object, so views of unchanged
+  // parts (policy while tokens stream, say) can skip re-rendering by identity. The daemon's uptime
+  // counter alone is not a change worth a frame (views do not show it); returns null when nothing changed.
+  private share(next: Snapshot): Snapshot | null {
+    const prev = this.view.snapshot;
+    const out: Record<string, unknown> = { ...next };
+    let changed = prev === null;
+    for (const key of Object.keys(next) as (keyof Snapshot)[]) {
+      if (key === 'seq') continue;
+      const part = key === 'status' ? { ...next.status, daemon: { ...next.status.daemon, uptime_s: 0 } } : next[key];
+      const json = JSON.stringify(part);
+      if (prev && this.partJson.get(key) === json) out[key] = prev[key];
+      else changed = true;
+      this.partJson.set(key, json);
+    }
+    return changed ? (out as Snapshot) : null;
   }
 
   private set(part: Partial<LiveView>): void {
@@ -99,8 +149,7 @@ export class LiveSnapshot implements SnapshotSource {
     this.client = client;
     client.onEvent((event, data) => {
       if (event !== 'snapshot') return;
-      const r = snapshotSchema.safeParse(data);
-      if (r.success) this.set({ snapshot: r.data });
+      this.offer(data);
     });
     client.onClose((err) => {
       if (this.client !== client) return;

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { ApprovalItem } from '../../../src/protocol/approvals.js';
 import { PaneFrame, contentRows } from '../../layout/pane-frame.js';
 import { useTheme } from '../../theme/theme-context.js';
@@ -15,7 +16,7 @@ export interface ApprovalsPaneProps {
 }
 
 // The hold-and-ask queue: what waits, for how long, how often it was tried, and why it looks risky.
-export const ApprovalsPane = (p: ApprovalsPaneProps) => {
+export const ApprovalsPane = memo(function ApprovalsPane(p: ApprovalsPaneProps) {
   const theme = useTheme();
   const lines = approvalLines({ ...p, rows: contentRows(p.height), theme });
   const t = theme.tokens;
@@ -24,4 +25,4 @@ export const ApprovalsPane = (p: ApprovalsPaneProps) => {
     ...(p.readonly ? [{ text: '  read-only', color: t.muted }] : []),
   ];
   return <PaneFrame title="Approvals" info={info} focused={p.focused} width={p.width} height={p.height} lines={lines} />;
-};
+});

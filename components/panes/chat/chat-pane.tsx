@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { ChatView } from '../../../src/protocol/snapshot.js';
 import { PaneFrame, contentColumns, contentRows } from '../../layout/pane-frame.js';
 import type { Line } from '../../layout/lines.js';
@@ -17,7 +17,7 @@ export interface ChatPaneProps {
 }
 
 // Agent chat: streamed replies, tool and status lines, the multi-line draft; scrolls from the bottom.
-export const ChatPane = (p: ChatPaneProps) => {
+export const ChatPane = memo(function ChatPane(p: ChatPaneProps) {
   const theme = useTheme();
   const width = contentColumns(p.width);
   // Wrapping is the costly part; redo it only when messages or width change, not on every keystroke.
@@ -30,4 +30,4 @@ export const ChatPane = (p: ChatPaneProps) => {
     ...(p.chat.running ? [{ text: '  running', color: t.warn, bold: true }] : []),
   ];
   return <PaneFrame title="Chat" info={info} focused={p.focused} width={p.width} height={p.height} lines={lines} />;
-};
+});

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { PolicyView } from '../../../src/protocol/snapshot.js';
 import { PaneFrame, contentColumns, contentRows } from '../../layout/pane-frame.js';
 import { useTheme } from '../../theme/theme-context.js';
@@ -15,7 +15,7 @@ export interface PolicyPaneProps {
 }
 
 // The live policy file, highlighted, with its validation state and an endpoint cursor.
-export const PolicyPane = (p: PolicyPaneProps) => {
+export const PolicyPane = memo(function PolicyPane(p: PolicyPaneProps) {
   const theme = useTheme();
   const endpoints = useMemo(() => parseEndpoints(p.policy.text), [p.policy.text]);
   const lines = policyLines({ ...p, endpoints, width: contentColumns(p.width), rows: contentRows(p.height), theme });
@@ -28,4 +28,4 @@ export const PolicyPane = (p: PolicyPaneProps) => {
       : { text: `  ${p.policy.errors.length ? `INVALID (${p.policy.errors.length})` : p.policy.text ? 'not loaded' : 'none'}`, color: t.error, bold: true },
   ];
   return <PaneFrame title="Policy" info={info} focused={p.focused} width={p.width} height={p.height} lines={lines} />;
-};
+});

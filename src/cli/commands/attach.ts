@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { resolvePaths } from '../../config/paths.js';
-import { loadConfig } from '../../config/load.js';
-import { socketAnswers, startDaemon } from '../../daemon/lifecycle.js';
-import { daemonNotRunning } from '../../daemon/client.js';
 import { ClawdeckError } from '../../protocol/errors.js';
 
 const VIEWS = ['chat', 'meter', 'approvals', 'policy'] as const;
@@ -19,6 +15,18 @@ export interface AttachOptions {
 // The TUI lives in dist/components; a computed URL keeps src/ free of any static React/Ink import.
 const TUI_ENTRY = ['..', '..', '..', 'components', 'run-tui.js'].join('/');
 
+// The console runs for hours and redraws several times a second: a small young generation and an
+// old-generation cap (live heap is ~25 MB) keep its RSS flat instead of growing towards V8's default
+// limits. V8 reads these only at start, so attach re-executes itself once with them.
+export const TUI_V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+const REEXEC_MARK = 'CLAWDECK_TUI_EXEC';
+
+// A first frame in the alternate screen before Ink (and React) load, so attaching shows at once.
+const drawSplash = (): void => {
+  process.stdout.write('\u001b[?1049h\u001b[H\u001b[2Jclawdeck  starting the console...\r\n');
+};
+const leaveSplash = (): void => void process.stdout.write('\u001b[?1049l');
+
 // Opens the console on a running daemon (or starts one first); quitting the view leaves the daemon up.
 export const attach = async (opts: AttachOptions): Promise<void> => {
   if (opts.view !== undefined && !VIEWS.includes(opts.view as View)) {
@@ -29,16 +37,37 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
       hint: 'Run it in a terminal (or tmux); for scripts use clawdeck status|approvals|policy --json.',
     });
   }
+  const reexeced = process.env[REEXEC_MARK] === '1';
+  if (!reexeced) {
+    drawSplash();
+    if (typeof process.execve === 'function' && process.argv[1]) {
+      const args = [process.execPath, ...TUI_V8_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
+      process.execve(process.execPath, args, { ...process.env, [REEXEC_MARK]: '1' });
+    }
+  }
+  // Loaded after the splash: config, schemas and the daemon client are most of the start-up cost.
+  const { resolvePaths } = await import('../../config/paths.js');
+  const { loadConfig } = await import('../../config/load.js');
+  const { socketAnswers, startDaemon } = await import('../../daemon/lifecycle.js');
+  const { daemonNotRunning } = await import('../../daemon/client.js');
   const paths = resolvePaths();
-  const config = loadConfig(paths.configFile);
-  if (!(await socketAnswers(paths.socket))) {
-    if (!opts.up) throw daemonNotRunning(paths.socket);
-    await startDaemon(paths, { noSandbox: false });
+  let config;
+  try {
+    config = loadConfig(paths.configFile);
+    if (!(await socketAnswers(paths.socket))) {
+      if (!opts.up) throw daemonNotRunning(paths.socket);
+      await startDaemon(paths, { noSandbox: false });
+    }
+  } catch (e) {
+    leaveSplash();
+    throw e;
   }
   // Ink's colour library decides once, at load, from the environment, and turns colour off whenever CI is
   // set; the console's own rule (NO_COLOR, --no-color, TERM=dumb) must win in both directions.
   const noColor = opts.color === false || Boolean(process.env.NO_COLOR) || process.env.TERM === 'dumb';
   if (process.env.FORCE_COLOR === undefined || noColor) process.env.FORCE_COLOR = noColor ? '0' : '1';
+  // React's development build is several times slower and larger; the console always runs production.
+  process.env.NODE_ENV ??= 'production';
   const mod = (await import(new URL(TUI_ENTRY, import.meta.url).href)) as {
     runTui(o: Record<string, unknown>): Promise<void>;
   };

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 
 // One finished inference call as written to the usage ledger (JSONL, one line per call, never a key).
 export interface LedgerEntry {
@@ -33,6 +33,7 @@ export class LedgerWriter {
   private readonly out: WriteStream;
   private pending = 0;
   private waiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(readonly file: string) {
     this.out = createWriteStream(file, { flags: 'a', mode: 0o600 });
@@ -40,6 +41,8 @@ export class LedgerWriter {
   }
 
   append(e: LedgerEntry): void {
+    // A call cancelled by shutdown can finish after close(): written synchronously then.
+    if (this.closed) return appendFileSync(this.file, JSON.stringify(e) + '\n', { mode: 0o600 });
     this.pending++;
     this.out.write(JSON.stringify(e) + '\n', () => {
       if (--this.pending === 0) for (const w of this.waiters.splice(0)) w();
@@ -51,6 +54,7 @@ export class LedgerWriter {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return new Promise((r) => this.out.end(() => r()));
   }
 }

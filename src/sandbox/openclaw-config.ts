@@ -30,6 +30,9 @@ export const buildOpenClawConfig = (o: OpenClawConfigOptions = {}): Record<strin
       providers: {
         inference: {
           baseUrl: INFERENCE_BASE_URL,
+          // inference.local is the container's own loopback (the relay); OpenClaw's SSRF guard blocks model calls
+          // to it ("resolves to private/internal/special-use IP") unless this opts in. Nothing else is reachable.
+          request: { allowPrivateNetwork: true },
           api: 'openai-completions',
           apiKey: DUMMY_API_KEY,
           models: [
@@ -45,5 +48,8 @@ export const buildOpenClawConfig = (o: OpenClawConfigOptions = {}): Record<strin
       },
     },
     agents: { defaults: { model: { primary: `inference/${model}` } } },
+    // web_fetch through clawdeck's egress proxy (HTTP_PROXY): the proxy resolves names (policy, hosts file, hold
+    // queue); without this OpenClaw resolves locally and fails, since the sandbox has no DNS.
+    tools: { web: { fetch: { useTrustedEnvProxy: true } } },
   };
 };

@@ -6,6 +6,7 @@ import type { Paths } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { socketAnswers } from '../daemon/lifecycle.js';
 import { providerKeyPresent } from '../config/provider-key.js';
+import { checkSandboxImages } from '../sandbox/doctor.js';
 
 export interface Check {
   name: string;
@@ -121,6 +122,7 @@ export const runChecks = async (paths: Paths, config: Config): Promise<Check[]> 
   checkLandlock(),
   checkSeccomp(),
   checkDisk(paths),
+  ...(await checkSandboxImages(config)),
   checkProviderKey(config),
   await checkConflicts(paths, config),
 ];

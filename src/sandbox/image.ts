@@ -60,7 +60,10 @@ export const buildImage = async (
       cb(null, chunk);
     },
   });
-  const tar = pack(ctxDir).pipe(counter);
+  // Fixed owner and mtime: the builder's layer cache keys on file headers, and the copies are new each time.
+  const tar = pack(ctxDir, {
+    map: (h) => ({ ...h, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(0) }),
+  }).pipe(counter);
   const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
     t: bp.tag,
     rm: true,

@@ -13,7 +13,10 @@ export const waitSandboxUp = async (
   for (;;) {
     const st = await client.request('status');
     const line = `sandbox ${st.sandbox.state}${st.sandbox.detail ? `: ${st.sandbox.detail}` : ''}`;
-    if (line !== last) onLine((last = line));
+    // Elapsed seconds tick every second: a new line only when the step or state changes.
+    const key = line.replace(/, \d+s —/, ' —');
+    if (key !== last) onLine(line);
+    last = key;
     if (st.sandbox.state === 'failed') {
       throw new ClawdeckError('SANDBOX_FAILED', st.sandbox.detail ?? 'the sandbox failed to start', { hint: 'clawdeck logs; clawdeck doctor' });
     }

@@ -165,3 +165,35 @@ describe('sandbox: CI has Docker', () => {
     if (process.env.CI === 'true') expect(hasDocker).toBe(true);
   });
 });
+
+describe.skipIf(!hasDocker)('sandbox: landlock.compatibility when the kernel cannot enforce Landlock', () => {
+  // Simulated "no Landlock" kernel: the same profile with the landlock_* calls removed (they then fail with EPERM).
+  const run = async (compat: string) => {
+    const { mkdtempSync, writeFileSync, readFileSync, chmodSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { execa } = await import('execa');
+    const bp = loadBlueprint();
+    const prof = JSON.parse(readFileSync(join(bp.dir, '..', '..', 'seccomp', 'clawdeck.json'), 'utf8')) as { syscalls: { names: string[] }[] };
+    prof.syscalls[0]!.names = prof.syscalls[0]!.names.filter((n) => !n.startsWith('landlock_'));
+    const dir = mkdtempSync(join(tmpdir(), 'clawdeck-ll-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'landlock.rules'), `compat ${compat}\nro /usr\nrw /tmp\n`, { mode: 0o644 });
+    writeFileSync(join(dir, 'seccomp.json'), JSON.stringify(prof));
+    return execa('docker', ['run', '--rm', '--network', 'none', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
+      '--security-opt', `seccomp=${join(dir, 'seccomp.json')}`, '-v', `${dir}:/etc/clawdeck:ro`, '--entrypoint', '/opt/clawdeck/launcher',
+      bp.tag, '--rules', '/etc/clawdeck/landlock.rules', '--', 'true'], { reject: false, timeout: 60_000 });
+  };
+
+  it('hard_requirement refuses to start (exit 78)', async () => {
+    const r = await run('hard_requirement');
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toMatch(/refusing to start/);
+  });
+
+  it('best_effort starts and reports degraded', async () => {
+    const r = await run('best_effort');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/"landlock":"degraded"/);
+  });
+});

@@ -8,6 +8,7 @@ export const formatStatus = (s: Status): string => {
   const rows: string[][] = [
     ['daemon', `pid ${s.daemon.pid}, v${s.daemon.version}, up ${Math.round(s.daemon.uptime_s)}s`],
     ['sandbox', `${s.sandbox.state}${s.sandbox.container ? ` (${s.sandbox.container})` : ''}${s.sandbox.detail ? ` — ${s.sandbox.detail}` : ''}`],
+    ...(s.sandbox.image ? [['image', `${s.sandbox.image}${s.sandbox.image_digest ? ` ${s.sandbox.image_digest.slice(0, 19)}` : ''}`]] : []),
     ['proxy', s.proxy.listen ?? 'not listening'],
     ['inference', `${s.inference.listen ?? 'not listening'}, default ${s.inference.default_provider}`],
     ['policy', `${s.policy.file} ${s.policy.valid ? `valid, ${s.policy.rules} rules` : 'INVALID'}`],

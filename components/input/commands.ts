@@ -81,7 +81,7 @@ const switchSession =
     }
     const i = chat.session ? chat.sessions.indexOf(chat.session) : -1;
     const next = chat.sessions[(i + delta + chat.sessions.length) % chat.sessions.length]!;
-    void c.call('chat.session', `switch to ${next}`, 'chat.session', { session: next });
+    void c.call('chat.switch', `switch to ${next}`, 'chat.switch', { session: next });
   };
 
 // One handler per command id; the Record type makes a missing handler a compile error.

@@ -37,6 +37,10 @@ const proxySchema = z.strictObject({
   header_timeout: durationSchema.default(10_000),
   max_header_bytes: z.number().int().min(1024).max(1 << 20).default(32 * 1024),
   idle_timeout: durationSchema.default(600_000),
+  // L7: unknown hosts are TLS-inspected and each request is asked with its method and path (instead of host:port).
+  inspect_unknown: z.boolean().default(false),
+  // L7: hosts (exact or *.domain) never TLS-inspected, e.g. certificate-pinning clients: always a plain tunnel.
+  inspect_passthrough: z.array(z.string().min(1)).default([]),
 });
 
 // A routing rule: every condition given must hold; the first rule that matches picks provider+model.

@@ -22,7 +22,7 @@ export interface Destination {
 // Admitted: the pinned address and who allowed it. `operator` marks a per-connection human decision
 // (kept across policy reloads unless the new policy denies outright).
 export type Admission =
-  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean }
+  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean; inspect?: boolean; websocket?: boolean; deferred?: boolean }
   | { ok: false; refusal: Refusal };
 
 const COMMON_PORTS = new Set([80, 443, 8080, 8443]);
@@ -78,7 +78,8 @@ export class Admitter {
   }
 
   // Decides one destination; `onHold` receives the cancel function while the operator is asked.
-  async admit(d: Destination, onHold: (cancel: () => void) => void): Promise<Admission> {
+  // `deferAsk` (L7 "inspect unknown"): an ask is not held here but per request once TLS is inspected.
+  async admit(d: Destination, onHold: (cancel: () => void) => void, opts: { deferAsk?: boolean } = {}): Promise<Admission> {
     let ips: string[];
     try {
       ips = d.isIp ? [d.host] : await this.resolve(d.host);
@@ -100,7 +101,7 @@ export class Admitter {
     const line = { ...base, ip, verdict: decision.verdict, rule: decision.rule, reason: decision.reason };
     if (decision.verdict === 'allow' || decision.audit) {
       this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: 'policy', ...(decision.audit ? { audit_only: true } : {}) });
-      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false };
+      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false, inspect: decision.inspect, websocket: decision.websocket };
     }
     if (decision.verdict === 'deny') {
       this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: 'policy' });
@@ -111,6 +112,10 @@ export class Admitter {
       const rule = `approval:${grant.approval}/${grant.scope}`;
       this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: grant.by, rule, approval: grant.approval });
       return { ok: true, ip, rule, by: grant.by, operator: true };
+    }
+    if (opts.deferAsk) {
+      this.audit.write({ ...line, event: 'inspect', by: 'proxy', reason: 'unknown host: TLS inspected, each request asked with its method and path' });
+      return { ok: true, ip, rule: decision.rule, by: 'proxy', operator: false, inspect: true, deferred: true };
     }
     const req: HoldRequest = {
       host: d.host,

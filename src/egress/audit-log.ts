@@ -4,7 +4,7 @@ import { rotateIfLarge } from '../daemon/log.js';
 // One line of the audit log. `event`: decision (allow/deny/ask outcome), held (waiting for the operator),
 // close (an allowed connection ended: bytes and duration), revoked (closed by a policy change).
 export interface AuditEntry {
-  event: 'decision' | 'held' | 'close' | 'revoked' | 'refused';
+  event: 'decision' | 'held' | 'close' | 'revoked' | 'refused' | 'inspect';
   conn: number;
   verdict?: 'allow' | 'deny' | 'ask';
   outcome?: 'allow' | 'deny';
@@ -14,7 +14,7 @@ export interface AuditEntry {
   host?: string;
   port?: number;
   ip?: string | null;
-  scheme?: 'connect' | 'http';
+  scheme?: 'connect' | 'http' | 'https';
   method?: string;
   path?: string;
   approval?: string;
@@ -22,6 +22,9 @@ export interface AuditEntry {
   bytes_up?: number;
   bytes_down?: number;
   duration_ms?: number;
+  // L7 inspection: request body size when known (content-length), and the upstream TLS failure.
+  body_bytes?: number | null;
+  tls_error?: string;
 }
 
 // Append-only JSONL with one write(2) per line: the line is in the kernel before the decision takes effect,

@@ -6,7 +6,7 @@ import type { ProxyCore, LiveConn } from './proxy-core.js';
 // Hop-by-hop headers (RFC 9110 §7.6.1) and proxy credentials: never forwarded.
 const HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-const dropSet = (connectionHeader: string | string[] | undefined): Set<string> => {
+export const dropSet = (connectionHeader: string | string[] | undefined): Set<string> => {
   const s = new Set(HOP);
   const v = Array.isArray(connectionHeader) ? connectionHeader.join(',') : (connectionHeader ?? '');
   for (const t of v.split(',')) if (t.trim()) s.add(t.trim().toLowerCase());
@@ -14,7 +14,7 @@ const dropSet = (connectionHeader: string | string[] | undefined): Set<string> =
 };
 
 // Request smuggling guards on top of llhttp's: one framing header, one value, only plain "chunked".
-const smuggling = (req: IncomingMessage): string | undefined => {
+export const smuggling = (req: IncomingMessage): string | undefined => {
   let cl = 0;
   let te = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {

@@ -10,9 +10,11 @@ export interface HoldRequest {
   host: string;
   port: number;
   ip: string | null;
-  scheme: 'connect' | 'http';
+  scheme: 'connect' | 'http' | 'https';
   method?: string;
   path?: string;
+  // Inspected HTTPS requests: request body size (content-length; null when chunked/unknown).
+  bodyBytes?: number | null;
   closest: string | null;
   risk: Risk[];
 }
@@ -30,7 +32,15 @@ export interface Grant {
   expires: number | null;
   by: string;
   approval: string;
+  // Set by a path-scoped allow: covers only inspected requests whose path starts with it (never whole tunnels).
+  pathPrefix?: string;
 }
+
+// Whether a request path lies under a prefix ("/v1" covers /v1 and /v1/…, not /v10).
+export const underPrefix = (path: string, prefix: string): boolean => {
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return p === '' || path === p || path.startsWith(`${p}/`);
+};
 
 interface Waiter {
   resolve: (o: HoldOutcome) => void;
@@ -82,10 +92,13 @@ export class HoldQueue {
   }
 
   // A live grant covering host:port, if any (expired timed grants are dropped here).
-  grantFor(host: string, port: number): Grant | undefined {
+  // `path` (inspected requests) also matches path-scoped grants; without it only unscoped grants count.
+  grantFor(host: string, port: number, path?: string): Grant | undefined {
     const t = this.now();
     this.grants = this.grants.filter((g) => g.expires === null || g.expires > t);
-    return this.grants.find((g) => g.port === port && patternCovers(g.pattern, host));
+    return this.grants.find(
+      (g) => g.port === port && patternCovers(g.pattern, host) && (g.pathPrefix === undefined || (path !== undefined && underPrefix(path, g.pathPrefix))),
+    );
   }
 
   get pending(): number {
@@ -101,7 +114,8 @@ export class HoldQueue {
     if (this.closed) {
       return { id: '', outcome: Promise.resolve({ allow: false, by: 'daemon', reason: 'the daemon is stopping', timedOut: false, approval: '' }), cancel: () => {} };
     }
-    const key = `${req.scheme}|${req.host}:${req.port}`;
+    // Inspected requests coalesce per method+path, so the operator decides what is actually asked for.
+    const key = `${req.scheme}|${req.host}:${req.port}${req.scheme === 'https' ? `|${req.method} ${req.path}` : ''}`;
     let entry = this.entries.get(key);
     const created = !entry;
     if (!entry) {
@@ -121,6 +135,7 @@ export class HoldQueue {
           scheme: req.scheme,
           method: req.method ?? null,
           path: req.path ?? null,
+          ...(req.bodyBytes !== undefined ? { body_bytes: req.bodyBytes } : {}),
           closest_rule: req.closest,
           risk: req.risk,
           command: null,
@@ -167,6 +182,7 @@ export class HoldQueue {
     }
     const { host, port } = e.req;
     const pattern = decision.action === 'allow' && decision.wildcard ? wildcardFor(host) : host;
+    const pathPrefix = decision.action === 'allow' ? decision.path_prefix : undefined;
     if (decision.action === 'allow' && decision.scope === 'timed' && !decision.ttl_ms) {
       throw new ClawdeckError('USAGE', 'a timed allow needs ttl_ms', { hint: 'e.g. --scope 10m' });
     }
@@ -176,7 +192,8 @@ export class HoldQueue {
         port,
         action: decision.action,
         approved_by: by,
-        comment: `approval ${id} (${e.req.scheme} ${host}:${port})`,
+        comment: `approval ${id} (${e.req.scheme} ${host}:${port}${e.req.method ? ` ${e.req.method} ${e.req.path}` : ''})`,
+        ...(pathPrefix ? { path_prefix: pathPrefix } : {}),
       });
     } else if (decision.action === 'allow' && (decision.scope === 'session' || decision.scope === 'timed')) {
       this.grants.push({
@@ -186,6 +203,7 @@ export class HoldQueue {
         expires: decision.scope === 'timed' ? this.now() + decision.ttl_ms! : null,
         by,
         approval: id,
+        ...(pathPrefix ? { pathPrefix } : {}),
       });
     }
     // The item may have been withdrawn while the rule was being written.

@@ -9,6 +9,7 @@ import type { Dialer, Resolver } from './resolver.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
 import { handleConnect } from './tunnel.js';
 import { handleRequest } from './forward.js';
+import { Inspector, type InspectOptions } from './inspect.js';
 
 // A connection or in-flight request that policy changes must re-check.
 export interface LiveConn {
@@ -29,6 +30,8 @@ export interface ProxyOptions {
   headerTimeoutMs: number;
   idleTimeoutMs: number;
   connectTimeoutMs?: number;
+  // L7 TLS inspection (sandbox CA); without it every CONNECT is a plain tunnel.
+  inspect?: InspectOptions;
 }
 
 // llhttp error codes → refusal bodies.
@@ -56,6 +59,9 @@ export class ProxyCore {
   readonly headerTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly policy: PolicyEngine;
+  readonly queue: HoldQueue;
+  readonly inspector: Inspector | undefined;
   private readonly live = new Set<LiveConn>();
   private readonly sockets = new Set<Socket>();
   private readonly servers: Server[] = [];
@@ -74,6 +80,9 @@ export class ProxyCore {
     (agent as unknown as { createConnection: (o: { host: string; port: number }) => Socket }).createConnection = (o) => opts.dialer(o.host, o.port);
     this.agent = agent;
     this.unsubscribe = opts.policy.onChange(() => this.recheck());
+    this.policy = opts.policy;
+    this.queue = opts.queue;
+    this.inspector = opts.inspect ? new Inspector(this, opts.inspect, { maxHeaderBytes: opts.maxHeaderBytes, idleTimeoutMs: opts.idleTimeoutMs }) : undefined;
   }
 
   // One http.Server per listener: node only runs its header-timeout checks on a listening server.
@@ -192,6 +201,7 @@ export class ProxyCore {
     for (const l of [...this.live]) l.kill();
     for (const s of this.sockets) s.destroy();
     for (const h of this.https) h.closeAllConnections();
+    this.inspector?.http.closeAllConnections();
     this.agent.destroy();
     await closing;
     // Close lines are written from 'close' events: let them land before the audit log closes.

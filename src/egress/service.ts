@@ -7,13 +7,21 @@ import { AuditLog } from './audit-log.js';
 import { HoldQueue } from './hold-queue.js';
 import { ProxyCore } from './proxy-core.js';
 import { createResolver, tcpDialer, type Dialer, type Resolver } from './resolver.js';
+import { SandboxCa } from './sandbox-ca.js';
+import { defaultUpstreamCa } from './inspect.js';
+import { join } from 'node:path';
 
 // The running egress service: the proxy, its approval queue and audit log.
 export interface EgressService extends Service {
   core: ProxyCore;
   queue: HoldQueue;
   listen: string;
+  // The sandbox CA's public certificate (PEM): the sandbox adds it to the container's trust. The key never leaves the host.
+  caCertFile: string;
 }
+
+// Where the per-sandbox CA lives (ca.key 0600, ca.crt): the daemon's state dir, never mounted into the container.
+export const sandboxCaDir = (paths: { stateDir: string }): string => join(paths.stateDir, 'sandbox-ca');
 
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -54,10 +62,20 @@ export const testDialerFromEnv = (env: NodeJS.ProcessEnv = process.env): Dialer 
 export const startEgress = async (
   ctx: DaemonContext,
   policy: PolicyEngine,
-  deps: { resolver?: Resolver; dialer?: Dialer } = {},
+  deps: { resolver?: Resolver; dialer?: Dialer; upstreamCa?: string[] } = {},
 ): Promise<EgressService> => {
   const { config, paths } = ctx;
   const { host, port } = parseListen(config.proxy.listen);
+  const ca = await SandboxCa.loadOrCreate(sandboxCaDir(paths));
+  let upstreamCa: string[];
+  try {
+    upstreamCa = deps.upstreamCa ?? defaultUpstreamCa(config.sandbox.extra_ca_file);
+  } catch (err) {
+    throw new ClawdeckError('EXTRA_CA_UNREADABLE', `sandbox.extra_ca_file "${config.sandbox.extra_ca_file}" cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'Fix sandbox.extra_ca_file in config.yaml (a PEM bundle), or remove it.',
+      cause: err,
+    });
+  }
   const audit = new AuditLog(paths.auditLog);
   // Other kinds (exec approvals) may share the published list: keep theirs, replace ours.
   const publish = (mine: ApprovalItem[]): void => {
@@ -87,6 +105,7 @@ export const startEgress = async (
     maxHeaderBytes: config.proxy.max_header_bytes,
     headerTimeoutMs: config.proxy.header_timeout,
     idleTimeoutMs: config.proxy.idle_timeout,
+    inspect: { ca, upstreamCa, inspectUnknown: config.proxy.inspect_unknown, passthrough: config.proxy.inspect_passthrough },
   });
   let listen: string;
   try {
@@ -111,6 +130,7 @@ export const startEgress = async (
     core,
     queue,
     listen,
+    caCertFile: join(sandboxCaDir(paths), 'ca.crt'),
     stop: async () => {
       // Fail closed: held requests are refused, tunnels closed, then the last audit lines land.
       queue.close();

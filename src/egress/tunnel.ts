@@ -4,6 +4,7 @@ import { MAX_HELLO_BYTES, peekClientHello, peekHttpHost } from './sni.js';
 import { refuseSocket } from './refuse.js';
 import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
 import type { ProxyCore, LiveConn } from './proxy-core.js';
+import { isPassthrough } from './inspect.js';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 // Upstream read size: large reads are what make a Node tunnel fast (4x fewer syscalls and events than 64 KiB).
@@ -49,11 +50,18 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
   const dest = { conn, scheme: 'connect' as const, host: t.host, port: target.port, isIp: t.kind === 'ip' };
   // The client must not speak before the 200; whatever it sends meanwhile waits in the kernel, not here.
   client.pause();
+  const inspector = core.inspector;
+  const passthrough = inspector ? isPassthrough(inspector.opts, dest.host) : true;
   void core.admitter
-    .admit(dest, (cancel) => client.once('close', cancel))
+    .admit(dest, (cancel) => client.once('close', cancel), { deferAsk: !passthrough && inspector!.opts.inspectUnknown })
     .then((a) => {
       if (client.destroyed) return;
       if (!a.ok) return refuseSocket(client, a.refusal);
+      // L7: the endpoint wants method/path rules (or the host is unknown and inspected): terminate TLS here.
+      if (inspector && a.inspect && !passthrough) {
+        client.write(ESTABLISHED);
+        return void inspector.take(client, head, dest, a, started);
+      }
       // Downstream bytes are read straight into one per-tunnel buffer (pages are only touched when used) and
       // reading pauses until that chunk is handed to the client: bounded memory, backpressure, few syscalls.
       const up: Socket = core.dial(a.ip, target.port, {

@@ -26,6 +26,9 @@ export interface CompiledEndpoint {
   totalDeny: boolean;
   selector: RegExp | null;
   expiresAt: number | null;
+  // L7 (egress inspection): `protocol` as written; tlsOff = tls: skip/passthrough (plain tunnel, no inspection).
+  protocol: string | null;
+  tlsOff: boolean;
 }
 
 // The TUI/CLI view of one endpoint (disabled and expired ones included).
@@ -98,6 +101,8 @@ const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: numb
     totalDeny: denies.some((d) => d.methods === null && d.path === null && d.query === null),
     selector: e.path ? globToRegExp(e.path) : null,
     expiresAt,
+    protocol: e.protocol ?? null,
+    tlsOff: e.tls === 'skip' || e.tls === 'passthrough',
   };
 };
 

@@ -25,6 +25,8 @@ export interface PolicyDecision {
   closest: string | null;
   // allow decided at connection level by an endpoint with method/path/query rules: inspect requests (L7) to enforce them.
   inspect?: boolean;
+  // allow by an endpoint with protocol: websocket — the inspecting proxy lets WebSocket upgrades through only then.
+  websocket?: boolean;
 }
 
 // A rule written from the approval queue ("always" decisions); lands in the YAML with a stamp.

@@ -145,7 +145,8 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
     if (!ok) for (const a of ep.allows!) if (matchesL7(a, r)) ok = true;
     if (ok) {
       const d = decision('allow', ep.id, `allowed by ${ep.id}`);
-      if (ep.allows !== null || ep.denies.length > 0) d.inspect = true;
+      if (!ep.tlsOff && (ep.protocol === 'rest' || ep.protocol === 'websocket' || ep.allows !== null || ep.denies.length > 0)) d.inspect = true;
+      if (ep.protocol === 'websocket') d.websocket = true;
       return d;
     }
     refusedBy ??= ep;

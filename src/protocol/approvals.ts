@@ -15,6 +15,8 @@ export const approvalItemSchema = z.object({
   scheme: z.enum(['connect', 'http', 'https']).nullable(),
   method: z.string().nullable(),
   path: z.string().nullable(),
+  // Inspected HTTPS requests (L7): request body size in bytes when known.
+  body_bytes: z.number().int().nullable().optional(),
   closest_rule: z.string().nullable(),
   risk: z.array(riskSchema),
   // exec
@@ -34,6 +36,8 @@ export const decisionSchema = z.discriminatedUnion('action', [
     scope: z.enum(['once', 'session', 'timed', 'always']),
     ttl_ms: z.number().int().positive().optional(),
     wildcard: z.boolean().optional(),
+    // Scope an allow to request paths under this prefix (inspected HTTPS requests only).
+    path_prefix: z.string().startsWith('/').optional(),
   }),
   z.strictObject({ action: z.literal('deny'), scope: z.enum(['once', 'always']) }),
 ]);

@@ -73,6 +73,7 @@ export const meterLines = (m: Meter, mode: 'models' | 'calls', width: number, ro
     ...(m.budget.state !== 'ok' ? [{ text: ` ${m.budget.state.toUpperCase()}`, color: budgetColor, bold: true }] : []),
     { text: `  session ${formatCost(s.cost)}`, color: t.muted },
   ]);
+  if (m.budget.state !== 'ok' && m.budget.reason) lines.push([{ text: m.budget.reason, color: budgetColor, bold: true }]);
   lines.push([{ text: 'tok/s  ', color: t.muted }, { text: sparkline(m.history, width - 7, theme), color: t.accent }]);
   if (mode === 'models') {
     const nameW = Math.max(8, width - 30);

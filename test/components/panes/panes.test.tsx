@@ -99,8 +99,9 @@ describe('meter pane', () => {
   });
 
   it('flags a blocked budget', () => {
-    const f = show(<MeterPane meter={meter({ budget: { cost_cap: 1, token_cap: null, used_fraction: 1, state: 'blocked' } })} mode="models" focused width={70} height={12} />);
+    const f = show(<MeterPane meter={meter({ budget: { cost_cap: 1, token_cap: null, used_fraction: 1, state: 'blocked', reason: 'daily budget reached: $1.00 of $1.00' } })} mode="models" focused width={70} height={12} />);
     expect(f).toContain('BLOCKED');
+    expect(f).toContain('daily budget reached: $1.00 of $1.00');
   });
 });
 

@@ -125,11 +125,13 @@ export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> =>
     return { added, generation: engine.generation };
   });
   ctx.server.handle('policy.preset.list', async () => (await listPresets()).map(({ name, description }) => ({ name, description })));
-  ctx.server.handle('policy.endpoint.toggle', async ({ id }) => {
+  ctx.server.handle('policy.endpoint.toggle', async (p) => {
+    const id = (p.id ?? p.rule)!;
     const enabled = await engine.toggleEndpoint(id);
     return { id, enabled, generation: engine.generation };
   });
-  ctx.server.handle('policy.endpoint.delete', async ({ id }) => {
+  ctx.server.handle('policy.endpoint.delete', async (p) => {
+    const id = (p.id ?? p.rule)!;
     await engine.deleteEndpoint(id);
     return { id, generation: engine.generation };
   });

@@ -27,6 +27,11 @@ export const policyDiffSchema = z.object({ changes: z.array(ruleChangeSchema), s
 
 const text = z.string().max(4 * 1024 * 1024);
 
+// A rule id ("<policy>/endpoints[<i>]"), as `id` or (the TUI's spelling) `rule`.
+const ruleRef = z
+  .strictObject({ id: z.string().min(1).optional(), rule: z.string().min(1).optional() })
+  .refine((p) => (p.id ?? p.rule) !== undefined, { message: 'give the rule id as "id"' });
+
 // The policy engine's socket methods (added to methods.ts).
 export const policyMethods = {
   'policy.show': {
@@ -62,11 +67,11 @@ export const policyMethods = {
     result: z.array(z.object({ name: z.string(), description: z.string() })),
   },
   'policy.endpoint.toggle': {
-    params: z.strictObject({ id: z.string().min(1) }),
+    params: ruleRef,
     result: z.object({ id: z.string(), enabled: z.boolean(), generation: z.number().int() }),
   },
   'policy.endpoint.delete': {
-    params: z.strictObject({ id: z.string().min(1) }),
+    params: ruleRef,
     result: z.object({ id: z.string(), generation: z.number().int() }),
   },
 } as const;

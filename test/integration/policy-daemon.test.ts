@@ -174,7 +174,8 @@ describe('the policy service in a running daemon', () => {
     const off = await client.request('policy.endpoint.toggle', { id: 'clawhub/endpoints[0]' });
     expect(off.enabled).toBe(false);
     expect(readFileSync(h.paths.policyFile, 'utf8')).toContain('disabled: true');
-    const on = await client.request('policy.endpoint.toggle', { id: 'clawhub/endpoints[0]' });
+    // The TUI spells the id `rule`.
+    const on = await client.request('policy.endpoint.toggle', { rule: 'clawhub/endpoints[0]' });
     expect(on.enabled).toBe(true);
     await client.request('policy.endpoint.delete', { id: 'pypi/endpoints[1]' });
     expect(readFileSync(h.paths.policyFile, 'utf8')).not.toContain('files.pythonhosted.org');
@@ -217,5 +218,34 @@ describe('the policy service in a running daemon', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/RULE\s+HOST\s+PORTS\s+ACTION\s+STATE\s+NOTE/);
     expect(r.stdout).toMatch(/clawhub\/endpoints\[0\]\s+clawhub\.com\s+443\s+l7\s+on/);
+  });
+});
+
+describe('a daemon started with an invalid policy file', () => {
+  let h: TestHome;
+  beforeAll(async () => {
+    h = makeHome();
+    writeFileSync(h.paths.policyFile, 'version: 1\nnetwork_policies:\n  x:\n    endpoints:\n      - host: "*.com"\n        port: 443\n');
+    const up = await h.cli(['up', '--no-sandbox']);
+    expect(up.exitCode, up.stderr).toBe(0);
+  });
+  afterAll(async () => h.cleanup());
+
+  it('starts, reports the error with its position, and denies everything until the file is fixed', async () => {
+    const st = await status(h);
+    expect(st.valid).toBe(false);
+    expect(st.last_error?.where).toEqual([{ file: h.paths.policyFile, line: 5, col: 15 }]);
+    const show = JSON.parse((await h.cli(['policy', 'show', '--json'])).stdout) as { unknown_hosts: string; notice: string | null };
+    expect(show.unknown_hosts).toBe('deny');
+    // Writes into a broken file are refused rather than overwriting the operator's text.
+    const preset = await h.cli(['policy', 'preset', 'add', 'npm']);
+    expect(preset.exitCode).toBe(1);
+    expect(preset.stderr).toMatch(/has errors; not writing into it/);
+
+    writeFileSync(h.paths.policyFile, 'version: 1\nnetwork_policies:\n  x:\n    endpoints:\n      - host: "*.example.com"\n        port: 443\n');
+    await waitFor(async () => (await status(h)).valid, 'the fixed file to be in force');
+    const fixed = JSON.parse((await h.cli(['policy', 'show', '--json'])).stdout) as { unknown_hosts: string; rules: unknown[] };
+    expect(fixed.unknown_hosts).toBe('ask');
+    expect(fixed.rules).toHaveLength(1);
   });
 });

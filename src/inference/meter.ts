@@ -104,8 +104,10 @@ export class LiveCall {
     this.finished = true;
     const u = this.usage;
     const exact = u !== null && typeof u.prompt_tokens === 'number';
-    const tokensIn = exact ? u.prompt_tokens! : status === 'refused' ? 0 : countTokens(this.promptText());
-    const tokensOut = exact ? (u.completion_tokens ?? 0) : countTokens(this.textSource ? this.textSource() : this.text.join(''));
+    // Without a successful upstream answer (connect error, 429/5xx, refused by budget) nothing was consumed.
+    const served = httpStatus !== null && httpStatus < 400;
+    const tokensIn = exact ? u.prompt_tokens! : served ? countTokens(this.promptText()) : 0;
+    const tokensOut = exact ? (u.completion_tokens ?? 0) : served ? countTokens(this.textSource ? this.textSource() : this.text.join('')) : 0;
     const now = performance.now();
     const entry: LedgerEntry = {
       t: this.startedAt.toISOString(),
@@ -119,7 +121,7 @@ export class LiveCall {
       tokens_in: tokensIn,
       tokens_out: tokensOut,
       cached_tokens: u?.prompt_tokens_details?.cached_tokens ?? null,
-      estimated: !exact && status !== 'refused',
+      estimated: !exact && served,
       ttft_ms: this.firstAt === null ? null : Math.round((this.firstAt - this.t0) * 100) / 100,
       elapsed_ms: Math.round((now - this.t0) * 100) / 100,
       status,

@@ -162,7 +162,7 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     const res = await post(r.base, '/chat/completions', chat());
     expect(res.status).toBe(429);
     expect(JSON.parse(res.text).error.message).toBe('slow down');
-    expect(await lastEntry()).toMatchObject({ status: 'error', attempts: 2 });
+    expect(await lastEntry()).toMatchObject({ status: 'error', attempts: 2, tokens_in: 0, tokens_out: 0, estimated: false });
   });
 
   it('Never replays a request after the upstream started streaming (mid-stream disconnect)', async () => {

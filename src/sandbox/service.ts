@@ -92,7 +92,6 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
   };
 
   const run = async (): Promise<void> => {
-    const t0 = Date.now();
     try {
       await docker.ping();
     } catch (e) {
@@ -109,6 +108,7 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
     writeFileSync(join(etc, 'openclaw.json'), JSON.stringify(buildOpenClawConfig(), null, 2) + '\n', { mode: 0o644 });
     writeFileSync(join(etc, 'landlock.rules'), formatRules(rules), { mode: 0o644 });
     set({ state: 'starting', container: names.container, detail: 'starting container' });
+    const tStart = Date.now();
     const id = await startContainer(docker, containerSpec(ctx.paths, bp, bp.tag, gatewayToken(ctx.paths)), ctx.paths);
     // Gateway readiness through gateway.sock (the relay inside forwards to 127.0.0.1:18789).
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -124,11 +124,11 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
       if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', 'the OpenClaw gateway did not become ready in 120s', { hint: `docker logs ${names.container}` });
       await new Promise((r) => setTimeout(r, 250));
     }
-    const readyS = (Date.now() - t0) / 1000;
-    set({ state: 'running', detail: `gateway ready in ${readyS.toFixed(1)}s; proving enforcement` });
+    const readyS = (Date.now() - tStart) / 1000;
+    set({ state: 'running', detail: `gateway ready ${readyS.toFixed(1)}s after container start; proving enforcement` });
     ctx.log.info('sandbox ready', { container: names.container, seconds: readyS });
     await prove(id);
-    set({ detail: `gateway ready in ${readyS.toFixed(1)}s` });
+    set({ detail: `gateway ready ${readyS.toFixed(1)}s after container start` });
   };
 
   const prove = async (id: string): Promise<void> => {

@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { parseCidr, type Cidr } from './address.js';
 import { ACCESS_METHODS, globToRegExp } from './glob.js';
-import { parseHostPattern } from './host-pattern.js';
+import { parseHostPattern, type HostPattern } from './host-pattern.js';
 import type { Endpoint, PolicyFile, RuleMatch } from './schema.js';
 
 // One compiled L7 clause: null fields match anything.
@@ -81,18 +81,19 @@ const expiryOf = (e: { expires?: string | Date | undefined; ttl?: string | numbe
   return times.length ? Math.min(...times) : null;
 };
 
-const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: number | null): CompiledEndpoint => {
+const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: number | null): { ep: CompiledEndpoint; pattern: HostPattern | null } => {
   let allows: CompiledMatch[] | null = null;
   if (e.rules) allows = e.rules.map((r) => compileMatch(r.allow));
   else if (e.access === 'read-only' || e.access === 'read-write') allows = [{ methods: ACCESS_METHODS[e.access], path: null, query: null }];
   const denies = (e.deny_rules ?? []).map(compileMatch);
   const own = expiryOf(e);
   const expiresAt = own === null ? policyExpiry : policyExpiry === null ? own : Math.min(own, policyExpiry);
-  const pattern = e.host === undefined ? undefined : parseHostPattern(e.host);
-  return {
+  const parsed = e.host === undefined ? undefined : parseHostPattern(e.host);
+  const pattern = parsed?.ok ? parsed.pattern : null;
+  const ep: CompiledEndpoint = {
     id: `${key}/endpoints[${i}]`,
     policy: key,
-    host: pattern?.ok ? (pattern.pattern.kind === 'exact' ? pattern.pattern.host : [pattern.pattern.firstText, ...pattern.pattern.rest].join('.')) : null,
+    host: pattern ? (pattern.kind === 'exact' ? pattern.host : [pattern.firstText, ...pattern.rest].join('.')) : null,
     ports: new Set(e.ports ?? (e.port === undefined ? [] : [e.port])),
     allowedIps: e.allowed_ips ? e.allowed_ips.map(parseCidr).filter((c): c is Cidr => c !== undefined) : null,
     audit: e.enforcement === 'audit',
@@ -104,6 +105,7 @@ const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: numb
     protocol: e.protocol ?? null,
     tlsOff: e.tls === 'skip' || e.tls === 'passthrough',
   };
+  return { ep, pattern };
 };
 
 // Builds the index from a validated policy. Never scans at decision time: lookups are by host and label.
@@ -120,7 +122,7 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
   for (const [key, np] of Object.entries(policy.network_policies ?? {})) {
     const policyExpiry = expiryOf(np);
     np.endpoints.forEach((e, i) => {
-      const ep = compileEndpoint(key, i, e, policyExpiry);
+      const { ep, pattern: p } = compileEndpoint(key, i, e, policyExpiry);
       const expired = ep.expiresAt !== null && ep.expiresAt <= now;
       out.rules.push({
         id: ep.id,
@@ -140,9 +142,7 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
         out.hostless.push(ep);
         return;
       }
-      const parsed = parseHostPattern(e.host);
-      if (!parsed.ok) return; // the schema already rejected it
-      const p = parsed.pattern;
+      if (!p) return; // the schema already rejected it
       if (p.kind === 'exact') {
         const list = out.exact.get(p.host);
         if (list) list.push(ep);

@@ -226,61 +226,67 @@ export const createRouterHandler = (deps: RouterDeps) => {
       if (!res.writableFinished) ac.abort();
     });
     const call = deps.meter.begin(endpoint, first.provider, first.model, decision.rule, () => promptTextOf(body));
-    let last: { status: number; body: Buffer; type: string } | null = null;
-    let lastError = '';
-    for (const [i, target] of decision.chain.entries()) {
-      if (ac.signal.aborted) break;
-      const provider = cfg.providers[target.provider];
-      if (!provider) {
-        lastError = `provider "${target.provider}" is not configured`;
-        continue;
-      }
-      if (i > 0) {
-        await sleep(cfg.fallback_backoff * 2 ** (i - 1), ac.signal);
-        call.attempts = i + 1;
-      }
-      call.provider = target.provider;
-      call.model = target.model;
-      const out: Record<string, unknown> = { ...body, model: target.model };
-      if (stream && provider.include_usage && endpoint !== 'embeddings') {
-        const so = typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {};
-        out.stream_options = { ...so, include_usage: true };
-      }
-      let up: Dispatcher.ResponseData;
-      try {
-        up = await sendUpstream({ provider, endpoint, body: JSON.stringify(out), signal: ac.signal, stallMs: cfg.stall_timeout, dispatcher: deps.dispatcher, env: deps.env });
-      } catch (e) {
+    try {
+      let last: { status: number; body: Buffer; type: string } | null = null;
+      let lastError = '';
+      for (const [i, target] of decision.chain.entries()) {
         if (ac.signal.aborted) break;
-        lastError = `${target.provider}: ${errMessage(e)}`;
-        deps.log.warn('inference upstream failed', { provider: target.provider, model: target.model, attempt: i + 1, error: scrubKeys(lastError, keys()) });
-        continue;
+        const provider = cfg.providers[target.provider];
+        if (!provider) {
+          lastError = `provider "${target.provider}" is not configured`;
+          continue;
+        }
+        if (i > 0) {
+          await sleep(cfg.fallback_backoff * 2 ** (i - 1), ac.signal);
+          call.attempts = i + 1;
+        }
+        call.provider = target.provider;
+        call.model = target.model;
+        const out: Record<string, unknown> = { ...body, model: target.model };
+        if (stream && provider.include_usage && endpoint !== 'embeddings') {
+          const so = typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {};
+          out.stream_options = { ...so, include_usage: true };
+        }
+        let up: Dispatcher.ResponseData;
+        try {
+          up = await sendUpstream({ provider, endpoint, body: JSON.stringify(out), signal: ac.signal, stallMs: cfg.stall_timeout, dispatcher: deps.dispatcher, env: deps.env });
+        } catch (e) {
+          if (ac.signal.aborted) break;
+          lastError = `${target.provider}: ${errMessage(e)}`;
+          deps.log.warn('inference upstream failed', { provider: target.provider, model: target.model, attempt: i + 1, error: scrubKeys(lastError, keys()) });
+          continue;
+        }
+        if (retryable(up.statusCode)) {
+          const buf = (await readBody(up.body, 1 << 20).catch(() => null)) ?? Buffer.alloc(0);
+          last = { status: up.statusCode, body: buf, type: String(up.headers['content-type'] ?? 'application/json') };
+          lastError = `${target.provider}: HTTP ${up.statusCode}`;
+          deps.log.warn('inference upstream refused', { provider: target.provider, model: target.model, attempt: i + 1, status: up.statusCode });
+          continue;
+        }
+        // Committed: from here on the request is never replayed elsewhere.
+        const route = decision.rule;
+        const isSse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
+        if (stream && isSse && up.statusCode < 300) return pipeStream(up, res, call, route, ac.signal);
+        return sendWhole(up, res, call, route);
       }
-      if (retryable(up.statusCode)) {
-        const buf = (await readBody(up.body, 1 << 20).catch(() => null)) ?? Buffer.alloc(0);
-        last = { status: up.statusCode, body: buf, type: String(up.headers['content-type'] ?? 'application/json') };
-        lastError = `${target.provider}: HTTP ${up.statusCode}`;
-        deps.log.warn('inference upstream refused', { provider: target.provider, model: target.model, attempt: i + 1, status: up.statusCode });
-        continue;
+      if (ac.signal.aborted) {
+        call.finish('cancelled', null, 'client disconnected');
+        return;
       }
-      // Committed: from here on the request is never replayed elsewhere.
-      const route = decision.rule;
-      const isSse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
-      if (stream && isSse && up.statusCode < 300) return pipeStream(up, res, call, route, ac.signal);
-      return sendWhole(up, res, call, route);
+      if (last) {
+        call.finish('error', last.status, lastError);
+        const text = scrubKeys(last.body.toString('utf8'), keys());
+        res.writeHead(last.status, { 'content-type': last.type, 'content-length': Buffer.byteLength(text), 'x-clawdeck-route': decision.rule });
+        res.end(text);
+        return;
+      }
+      call.finish('error', 502, lastError);
+      sendError(res, 502, 'upstream_unavailable', `clawdeck: no provider answered (${lastError || 'no providers configured'})`);
+    } catch (e) {
+      // Whatever went wrong, the call leaves the live list and reaches the ledger.
+      call.finish(ac.signal.aborted ? 'cancelled' : 'error', null, errMessage(e));
+      throw e;
     }
-    if (ac.signal.aborted) {
-      call.finish('cancelled', null, 'client disconnected');
-      return;
-    }
-    if (last) {
-      call.finish('error', last.status, lastError);
-      const text = scrubKeys(last.body.toString('utf8'), keys());
-      res.writeHead(last.status, { 'content-type': last.type, 'content-length': Buffer.byteLength(text), 'x-clawdeck-route': decision.rule });
-      res.end(text);
-      return;
-    }
-    call.finish('error', 502, lastError);
-    sendError(res, 502, 'upstream_unavailable', `clawdeck: no provider answered (${lastError || 'no providers configured'})`);
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {

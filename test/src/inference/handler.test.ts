@@ -182,6 +182,14 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(spare.requests).toHaveLength(0);
   });
 
+  it('Ends a stalled non-streamed answer with an error and never leaves the call live', async () => {
+    up.enqueue({ kind: 'hang' });
+    const res = await post(r.base, '/chat/completions', chat({ stream: false }));
+    expect(res.status).toBe(500);
+    expect(await lastEntry()).toMatchObject({ status: 'error' });
+    await waitFor(() => r.ctx.store.current.meter.active.length === 0, 'no live calls');
+  });
+
   it('Forwards garbage SSE as is and marks the count as an estimate', async () => {
     up.enqueue({ kind: 'garbage' });
     const res = await post(r.base, '/chat/completions', chat());

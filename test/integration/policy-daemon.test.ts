@@ -51,6 +51,16 @@ describe('clawdeck policy check (no daemon)', () => {
     expect(r.stderr).toMatch(/cannot read .*nope\.yaml: ENOENT/);
   });
 
+  it('diff without a daemon compares with the policy file on disk', async () => {
+    writeFileSync(h.paths.policyFile, 'version: 1\nnetwork_policies:\n  web:\n    endpoints:\n      - { host: a.test, port: 443 }\n');
+    const next = join(h.dir, 'next.yaml');
+    writeFileSync(next, 'version: 1\nnetwork_policies:\n  web:\n    endpoints:\n      - { host: a.test, port: 443 }\n      - { host: b.test, port: 443 }\n');
+    const r = await h.cli(['policy', 'diff', next]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('+ web b.test:443  (host/port only)');
+    expect(r.stderr).toMatch(/daemon not running: compared with/);
+  });
+
   it('preset list works without a daemon', async () => {
     const r = await h.cli(['policy', 'preset', 'list', '--json']);
     expect(r.exitCode).toBe(0);

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { withDaemon } from '../connect.js';
 import { printJson, table } from '../output.js';
-import { ClawdeckError } from '../../protocol/errors.js';
+import { ClawdeckError, isClawdeckError } from '../../protocol/errors.js';
+import { resolvePaths } from '../../config/paths.js';
 import { formatIssue, loadPolicyText } from '../../policy/load.js';
-import { formatDiff, type PolicyDiff } from '../../policy/diff.js';
+import { diffPolicies, formatDiff, type PolicyDiff } from '../../policy/diff.js';
 import { listPresets } from '../../policy/presets.js';
 import type { YamlIssue } from '../../config/yaml-validate.js';
 
@@ -115,13 +116,24 @@ export const registerPolicy = (program: Command): void => {
     });
   cmd
     .command('diff <file>')
-    .description('what applying the file would change against the live policy, rule by rule')
+    .description('what applying the file would change against the live policy (or the policy file, without a daemon), rule by rule')
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: { json?: boolean }) => {
       const text = readPolicy(file);
       const r = loadPolicyText(text, file);
       if (!r.ok) return void checkLocally(file, text, Boolean(opts.json));
-      const d = await withDaemon('cli-policy', (c) => c.request('policy.diff', { text }));
+      let d: PolicyDiff;
+      try {
+        d = await withDaemon('cli-policy', (c) => c.request('policy.diff', { text }));
+      } catch (err) {
+        // No daemon: compare with the policy file on disk instead of the live policy.
+        if (!isClawdeckError(err) || err.code !== 'DAEMON_NOT_RUNNING') throw err;
+        const live = resolvePaths().policyFile;
+        const cur = loadPolicyText(readPolicy(live), live);
+        if (!cur.ok) throw new ClawdeckError('POLICY_INVALID', `the daemon is not running and ${live} has errors`, { hint: `clawdeck policy check ${live}` });
+        d = diffPolicies(cur.policy, r.policy);
+        if (!opts.json) process.stderr.write(`(daemon not running: compared with ${live})\n`);
+      }
       if (opts.json) printJson(d);
       else printDiff(d);
     });

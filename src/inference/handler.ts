@@ -266,8 +266,8 @@ export const createRouterHandler = (deps: RouterDeps) => {
         // Committed: from here on the request is never replayed elsewhere.
         const route = decision.rule;
         const isSse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
-        if (stream && isSse && up.statusCode < 300) return pipeStream(up, res, call, route, ac.signal);
-        return sendWhole(up, res, call, route);
+        if (stream && isSse && up.statusCode < 300) return await pipeStream(up, res, call, route, ac.signal);
+        return await sendWhole(up, res, call, route);
       }
       if (ac.signal.aborted) {
         call.finish('cancelled', null, 'client disconnected');

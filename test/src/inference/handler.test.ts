@@ -184,9 +184,12 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
 
   it('Ends a stalled non-streamed answer with an error and never leaves the call live', async () => {
     up.enqueue({ kind: 'hang' });
+    const before = (await lastEntry())?.id;
     const res = await post(r.base, '/chat/completions', chat({ stream: false }));
     expect(res.status).toBe(500);
-    expect(await lastEntry()).toMatchObject({ status: 'error' });
+    const e = await lastEntry();
+    expect(e.id).not.toBe(before);
+    expect(e).toMatchObject({ status: 'error' });
     await waitFor(() => r.ctx.store.current.meter.active.length === 0, 'no live calls');
   });
 

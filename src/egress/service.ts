@@ -10,6 +10,8 @@ import { createResolver, tcpDialer, type Dialer, type Resolver } from './resolve
 import { SandboxCa } from './sandbox-ca.js';
 import { defaultUpstreamCa } from './inspect.js';
 import { join } from 'node:path';
+import { writeSandboxTrust } from './sandbox-trust.js';
+import { sandboxConfigDir } from '../sandbox/state.js';
 
 // The running egress service: the proxy, its approval queue and audit log.
 export interface EgressService extends Service {
@@ -67,6 +69,9 @@ export const startEgress = async (
   const { config, paths } = ctx;
   const { host, port } = parseListen(config.proxy.listen);
   const ca = await SandboxCa.loadOrCreate(sandboxCaDir(paths));
+  // The sandbox mounts sandboxConfigDir read-only at /etc/clawdeck: the public CA cert and a root bundle go there
+  // (egress starts before the sandbox). The key stays in sandboxCaDir, which is never mounted.
+  writeSandboxTrust(sandboxConfigDir(paths), ca.certPem);
   let upstreamCa: string[];
   try {
     upstreamCa = deps.upstreamCa ?? defaultUpstreamCa(config.sandbox.extra_ca_file);

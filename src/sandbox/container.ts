@@ -5,6 +5,7 @@ import { SANDBOX_MOUNT, type Paths } from '../config/paths.js';
 import { parseSize, type Blueprint } from './blueprint.js';
 import { GATEWAY_PORT, INFERENCE_PORT } from './openclaw-config.js';
 import { sandboxConfigDir, sandboxNames } from './state.js';
+import { sandboxTrustEnv } from '../egress/sandbox-trust.js';
 
 // seccomp/clawdeck.json, next to blueprints/ (see seccomp/README.md for every denied call).
 export const seccompProfile = (blueprintDir: string): string =>
@@ -37,6 +38,9 @@ export const sandboxEnv = (token: string): string[] => [
   'NODE_USE_ENV_PROXY=1',
   `CLAWDECK_INFERENCE_PORT=${INFERENCE_PORT}`,
   `CLAWDECK_GATEWAY_PORT=${GATEWAY_PORT}`,
+  // L7 egress (issue 9, added by the egress L7 engineer): trust the per-sandbox CA of the inspecting proxy.
+  // The files (public certs only, written by startEgress into the /etc/clawdeck mount) — see src/egress/sandbox-trust.ts.
+  ...sandboxTrustEnv(CONFIG_MOUNT),
 ];
 
 // The hardened container: no network, read-only root, no caps, seccomp, limits, only the listed mounts.

@@ -164,7 +164,15 @@ export const createRouterHandler = (deps: RouterDeps) => {
 
   // A non-streamed answer: read whole (capped), take usage from it, pass it on unchanged.
   const sendWhole = async (up: Dispatcher.ResponseData, res: ServerResponse, call: LiveCall, route: string): Promise<void> => {
-    const buf = await readBody(up.body, MAX_BODY);
+    let buf: Buffer | null;
+    try {
+      buf = await readBody(up.body, MAX_BODY);
+    } catch (e) {
+      const stalled = (e as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
+      const msg = stalled ? 'upstream stalled (no data within stall_timeout)' : `upstream answer broke: ${errMessage(e)}`;
+      call.finish(res.destroyed ? 'cancelled' : 'error', up.statusCode, msg);
+      return sendError(res, 502, stalled ? 'upstream_stall' : 'upstream_disconnect', `clawdeck: ${msg}`);
+    }
     if (buf === null) {
       up.body.destroy();
       call.finish('error', 502, 'upstream response over 32 MiB');

@@ -186,7 +186,8 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     up.enqueue({ kind: 'hang' });
     const before = (await lastEntry())?.id;
     const res = await post(r.base, '/chat/completions', chat({ stream: false }));
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text).error.type).toBe('upstream_stall');
     const e = await lastEntry();
     expect(e.id).not.toBe(before);
     expect(e).toMatchObject({ status: 'error' });

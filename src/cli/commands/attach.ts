@@ -17,7 +17,8 @@ const TUI_ENTRY = ['..', '..', '..', 'components', 'run-tui.js'].join('/');
 
 // The console runs for hours and redraws several times a second: a small young generation and an
 // old-generation cap (live heap is ~25 MB) keep its RSS flat instead of growing towards V8's default
-// limits. V8 reads these only at start, so attach re-executes itself once with them.
+// limits. V8 reads these only at start, so attach re-executes itself once with them
+// (CLAWDECK_TUI_V8_FLAGS replaces them, e.g. for a very long chat history).
 export const TUI_V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
 const REEXEC_MARK = 'CLAWDECK_TUI_EXEC';
 
@@ -41,7 +42,8 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
   if (!reexeced) {
     drawSplash();
     if (typeof process.execve === 'function' && process.argv[1]) {
-      const args = [process.execPath, ...TUI_V8_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
+      const flags = process.env.CLAWDECK_TUI_V8_FLAGS?.split(/\s+/).filter(Boolean) ?? TUI_V8_FLAGS;
+      const args = [process.execPath, ...flags, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
       process.execve(process.execPath, args, { ...process.env, [REEXEC_MARK]: '1' });
     }
   }

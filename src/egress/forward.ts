@@ -1,7 +1,9 @@
+import type { Socket } from 'node:net';
 import { request, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
 import { refuseResponse, type Refusal } from './refuse.js';
 import type { ProxyCore, LiveConn } from './proxy-core.js';
+import { leanEligible, leanForward } from './lean-forward.js';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and proxy credentials: never forwarded.
 const HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -108,6 +110,7 @@ const forward = (
     const prev = headers[lk];
     headers[lk] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev as string | string[], req.rawHeaders[i + 1]!);
   }
+  if (leanEligible(req)) return forwardLean(core, req, res, dest, path, ip, operator, started, drop);
   let up = 0;
   let down = 0;
   let closed = false;
@@ -145,5 +148,49 @@ const forward = (
   res.on('close', () => {
     if (!res.writableFinished) ureq.destroy();
     finish();
+  });
+};
+
+// Body-less requests: one pre-built request head on a pooled upstream socket (see lean-forward.ts).
+const forwardLean = (
+  core: ProxyCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  dest: LiveConn['dest'],
+  path: string,
+  ip: string,
+  operator: boolean,
+  started: number,
+  drop: Set<string>,
+): void => {
+  let head = `${req.method} ${path} HTTP/1.1\r\n`;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (!drop.has(req.rawHeaders[i]!.toLowerCase())) head += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+  }
+  head += '\r\n';
+  let sock: Socket | undefined;
+  const live: LiveConn = { conn: dest.conn, dest, ip, operator, kill: () => { sock?.destroy(); res.destroy(); } };
+  core.addLive(live);
+  const done = (down: number): void => {
+    core.removeLive(live);
+    core.audit.writeSoon({
+      event: 'close', conn: dest.conn, host: dest.host, port: dest.port, ip, scheme: 'http', method: dest.method, path: dest.path,
+      bytes_up: 0, bytes_down: down, duration_ms: Date.now() - started,
+    });
+  };
+  req.resume();
+  leanForward(req, res, {
+    pool: core.upstreams,
+    key: `${ip}:${dest.port}`,
+    dial: () => core.dial(ip, dest.port),
+    onSocket: (s) => (sock = s),
+    head,
+    onDone: (r) => done(r.bytesDown),
+    onFail: (err) => {
+      if (!res.headersSent) {
+        refuseResponse(res, { status: 502, error: 'upstream_error', reason: `${dest.host}:${dest.port} (${ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
+      }
+      done(0);
+    },
   });
 };

@@ -9,6 +9,7 @@ import type { Dialer, Resolver } from './resolver.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
 import { handleConnect } from './tunnel.js';
 import { handleRequest } from './forward.js';
+import { UpstreamPool } from './lean-forward.js';
 import { Inspector, type InspectOptions } from './inspect.js';
 
 // A connection or in-flight request that policy changes must re-check.
@@ -56,6 +57,7 @@ export class ProxyCore {
   readonly admitter: Admitter;
   readonly audit: AuditLog;
   readonly agent: Agent;
+  readonly upstreams = new UpstreamPool();
   readonly headerTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -203,6 +205,7 @@ export class ProxyCore {
     for (const h of this.https) h.closeAllConnections();
     this.inspector?.http.closeAllConnections();
     this.agent.destroy();
+    this.upstreams.destroy();
     await closing;
     // Close lines are written from 'close' events: let them land before the audit log closes.
     const deadline = Date.now() + 2000;

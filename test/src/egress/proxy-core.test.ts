@@ -310,3 +310,120 @@ describe('load', () => {
     await waitFor(() => px!.core.liveCount === 0, 'all tunnels closed');
   });
 });
+
+describe('plain HTTP fast path (body-less requests)', () => {
+  const allow = (port: number): TestPolicy => new TestPolicy([{ host: 'upstream.test', port, action: 'allow' }]);
+
+  it('relays chunked, close-delimited, HEAD and 204 responses with the right framing on one client connection', async () => {
+    const up = await startHttpUpstream();
+    up.server.removeAllListeners('request');
+    up.server.on('request', (req, res) => {
+      if (req.url === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('a'.repeat(5000));
+        setImmediate(() => res.end('tail'));
+      } else if (req.url === '/empty') {
+        res.writeHead(204);
+        res.end();
+      } else {
+        res.writeHead(200, { 'content-length': '5' });
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
+      }
+    });
+    px = await startTestProxy({ policy: allow(up.port) });
+    const base = `http://upstream.test:${up.port}`;
+    const host = `upstream.test:${up.port}`;
+    const sock = connect({ host: '127.0.0.1', port: px.port });
+    let text = '';
+    await new Promise<void>((resolve) => {
+      const on = (c: Buffer): void => {
+        text += c.toString();
+        if (text.endsWith('\r\n0\r\n\r\n')) (sock.off('data', on), resolve());
+      };
+      sock.on('data', on);
+      sock.write(`GET ${base}/chunked HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toMatch(/transfer-encoding: chunked/i);
+    const bodyPart = text.slice(text.indexOf('\r\n\r\n') + 4);
+    let decoded = '';
+    for (let rest = bodyPart; ; ) {
+      const nl = rest.indexOf('\r\n');
+      const n = parseInt(rest.slice(0, nl), 16);
+      if (n === 0) break;
+      decoded += rest.slice(nl + 2, nl + 2 + n);
+      rest = rest.slice(nl + 2 + n + 2);
+    }
+    expect(decoded).toBe('a'.repeat(5000) + 'tail');
+    const { readResponse } = await import('../../helpers/egress.js');
+    // HEAD: a head with content-length and no body (read raw: the length describes the GET body)
+    const headText = await new Promise<string>((resolve) => {
+      let t = '';
+      const on = (c: Buffer): void => {
+        t += c.toString();
+        if (t.includes('\r\n\r\n')) (sock.off('data', on), resolve(t));
+      };
+      sock.on('data', on);
+      sock.write(`HEAD ${base}/x HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    });
+    expect(headText).toMatch(/^HTTP\/1\.1 200/);
+    expect(headText).toMatch(/content-length: 5\r\n/i);
+    expect(headText.endsWith('\r\n\r\n')).toBe(true);
+    const noContent = await new Promise<string>((resolve) => {
+      let t = '';
+      const on = (c: Buffer): void => {
+        t += c.toString();
+        if (t.includes('\r\n\r\n')) (sock.off('data', on), resolve(t));
+      };
+      sock.on('data', on);
+      sock.write(`GET ${base}/empty HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    });
+    expect(noContent).toMatch(/^HTTP\/1\.1 204/);
+    const plain = readResponse(sock);
+    sock.write(`GET ${base}/x HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect((await plain).body).toBe('hello');
+    sock.destroy();
+    await up.close();
+  });
+
+  it('retries once on a fresh upstream connection when a pooled one was closed by the server', async () => {
+    let conns = 0;
+    const up = await startHttpUpstream((_req, res) => {
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    });
+    up.server.on('connection', () => conns++);
+    px = await startTestProxy({ policy: allow(up.port) });
+    const url = `http://upstream.test:${up.port}/`;
+    expect((await proxiedGet(px.port, url)).body).toBe('ok');
+    // the server drops its idle keep-alive connections; the proxy's pooled socket is now dead
+    up.server.closeIdleConnections();
+    expect((await proxiedGet(px.port, url)).body).toBe('ok');
+    expect(conns).toBe(2);
+    await up.close();
+  });
+
+  it('relays a close-delimited response (no length, no chunking) and ends the client response', async () => {
+    const { createServer } = await import('node:net');
+    const raw = createServer((s) => {
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil-close'));
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as import('node:net').AddressInfo).port;
+    px = await startTestProxy({ policy: allow(port) });
+    const r = await proxiedGet(px.port, `http://upstream.test:${port}/`);
+    expect(r).toEqual({ status: 200, body: 'until-close' });
+    raw.close();
+  });
+
+  it('answers 502 for a malformed upstream response', async () => {
+    const { createServer } = await import('node:net');
+    const raw = createServer((s) => s.once('data', () => s.end('NOT HTTP AT ALL\r\n\r\n')));
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as import('node:net').AddressInfo).port;
+    px = await startTestProxy({ policy: allow(port) });
+    const r = await proxiedGet(px.port, `http://upstream.test:${port}/`);
+    expect(r.status).toBe(502);
+    raw.close();
+  });
+});

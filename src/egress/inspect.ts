@@ -64,6 +64,8 @@ const upstreamRefusal = (t: Tunnel, err: NodeJS.ErrnoException): Refusal => {
 export class Inspector {
   private readonly contexts = new Map<string, Promise<SecureContext>>();
   private readonly tunnels = new WeakMap<Socket, Tunnel>();
+  // Built once: parsing hundreds of root certificates per upstream connection would cost more than the handshake.
+  private readonly upstreamTrust: SecureContext;
   readonly http: Server;
 
   constructor(
@@ -71,6 +73,7 @@ export class Inspector {
     readonly opts: InspectOptions,
     limits: { maxHeaderBytes: number; idleTimeoutMs: number },
   ) {
+    this.upstreamTrust = createSecureContext({ ca: opts.upstreamCa });
     // Never listens: inspected TLS sockets are handed to it. Host headers are checked against the tunnel here.
     this.http = createServer(
       { maxHeaderSize: limits.maxHeaderBytes, requireHostHeader: false, keepAliveTimeout: Math.min(limits.idleTimeoutMs, 60_000), noDelay: true },
@@ -128,7 +131,7 @@ export class Inspector {
     const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 8, timeout: core.idleTimeoutMs });
     // Every upstream connection: the pinned address, verified against the upstream trust with the CONNECT host as name.
     (agent as unknown as { createConnection: () => Socket }).createConnection = () =>
-      tlsConnect({ socket: core.dial(adm.ip, dest.port), servername: dest.host, host: dest.host, ca: this.opts.upstreamCa, ALPNProtocols: ['http/1.1'] });
+      tlsConnect({ socket: core.dial(adm.ip, dest.port), servername: dest.host, host: dest.host, secureContext: this.upstreamTrust, ALPNProtocols: ['http/1.1'] });
     const tunnel: Tunnel = { dest, adm, agent, requests: 0 };
     this.tunnels.set(tls, tunnel);
     const live: LiveConn = { conn: dest.conn, dest, ip: adm.ip, operator: adm.operator || Boolean(adm.deferred), kill: () => tls.destroy() };
@@ -326,7 +329,7 @@ export class Inspector {
       });
     }
     this.core.audit.write({ event: 'decision', conn: t.dest.conn, host: t.dest.host, port: t.dest.port, ip: t.adm.ip, scheme: 'https', method: req.method, path: c.shown, verdict: d.verdict, outcome: 'allow', by: 'policy', rule: d.rule, reason: `websocket upgrade: ${d.reason}`, ...(d.audit ? { audit_only: true } : {}) });
-    const up = tlsConnect({ socket: this.core.dial(t.adm.ip, t.dest.port), servername: t.dest.host, host: t.dest.host, ca: this.opts.upstreamCa, ALPNProtocols: ['http/1.1'] });
+    const up = tlsConnect({ socket: this.core.dial(t.adm.ip, t.dest.port), servername: t.dest.host, host: t.dest.host, secureContext: this.upstreamTrust, ALPNProtocols: ['http/1.1'] });
     let headStr = `${req.method} ${c.path}${c.query === undefined ? '' : `?${c.query}`} HTTP/1.1\r\n`;
     for (let i = 0; i < req.rawHeaders.length; i += 2) headStr += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
     let connected = false;

@@ -42,10 +42,15 @@ export const providerYaml = (p: ProviderConfig): Record<string, unknown> => {
   return o;
 };
 
+// Makes sure `inference:` is a map (absent or an empty `inference:` line become one) before keys are set in it.
+export const ensureInferenceMap = (doc: Document): void => {
+  if (!isMap(doc.get('inference', true))) doc.set('inference', doc.createNode({}));
+};
+
 // Makes sure config.yaml has an explicit providers map (so adding one does not drop the implicit default).
 export const ensureProvidersNode = (doc: Document, current: Record<string, ProviderConfig>): void => {
-  if (doc.hasIn(['inference', 'providers'])) return;
+  if (isMap(doc.getIn(['inference', 'providers'], true))) return;
   const materialized = Object.fromEntries(Object.entries(current).map(([n, p]) => [n, providerYaml(p)]));
-  if (!doc.has('inference')) doc.set('inference', doc.createNode({}));
+  ensureInferenceMap(doc);
   doc.setIn(['inference', 'providers'], doc.createNode(materialized));
 };

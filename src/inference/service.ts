@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { isMap } from 'yaml';
 import type { DaemonContext, Service } from '../daemon/context.js';
 import { ClawdeckError } from '../protocol/errors.js';
 import { parseDuration } from '../config/duration.js';
@@ -9,7 +10,7 @@ import { InferenceMeter } from './meter.js';
 import { createRouterHandler } from './handler.js';
 import { listenRouter } from './listen.js';
 import { createUpstreamAgent } from './upstream.js';
-import { editConfigFile, ensureProvidersNode, providerYaml } from './config-file.js';
+import { editConfigFile, ensureInferenceMap, ensureProvidersNode, providerYaml } from './config-file.js';
 import { testProvider } from './provider-test.js';
 import { LedgerWriter, readLedger, summarizeUsage } from './ledger.js';
 import type { BudgetStatus } from './budget.js';
@@ -153,7 +154,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
   ctx.server.handle('provider.use', ({ name }) => {
     need(name);
     apply((doc) => {
-      if (!doc.has('inference')) doc.set('inference', doc.createNode({}));
+      ensureInferenceMap(doc);
       doc.setIn(['inference', 'default_provider'], name);
     });
     ctx.notice('info', `inference default provider is now ${name}`);
@@ -213,7 +214,8 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
 
   ctx.server.handle('budget.set', (p) => {
     apply((doc) => {
-      if (!doc.has('inference')) doc.set('inference', doc.createNode({}));
+      ensureInferenceMap(doc);
+      if (!isMap(doc.getIn(['inference', 'budget'], true))) doc.setIn(['inference', 'budget'], doc.createNode({}));
       for (const k of ['daily_cost', 'daily_tokens', 'session_cost', 'session_tokens', 'warn_at'] as const) {
         if (p[k] !== undefined) doc.setIn(['inference', 'budget', k], p[k]);
       }

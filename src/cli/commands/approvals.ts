@@ -14,7 +14,7 @@ const age = (iso: string): string => {
 };
 
 const target = (i: ApprovalItem): string =>
-  i.kind === 'exec' ? (i.command ?? '') : `${i.scheme ?? ''} ${i.host ?? ''}:${i.port ?? ''}${i.path ? ` ${i.method ?? ''} ${i.path}` : ''}`;
+  i.kind === 'exec' ? (i.command ?? '') : `${i.scheme ?? ''} ${i.host ?? ''}:${i.port ?? ''}${i.path ? ` ${i.method ?? ''} ${i.path}` : ''}${typeof i.body_bytes === 'number' && i.body_bytes > 0 ? ` (${i.body_bytes} B body)` : ''}`;
 
 // One line per item for humans (watch) and the rows of `approvals list`.
 const row = (i: ApprovalItem): string[] => [i.id, i.kind, target(i), i.ip ?? '-', age(i.created_at), String(i.hits), i.risk.join(',') || '-', i.closest_rule ?? '-'];
@@ -95,9 +95,12 @@ export const registerApprovals = (program: Command): void => {
     .description('allow a held item')
     .option('--scope <scope>', 'once | session | <duration, e.g. 10m> | always (written to the policy file)', 'once')
     .option('--domain', 'widen to the whole domain (*.example.com)')
+    .option('--path-prefix <prefix>', 'inspected HTTPS only: allow just request paths under this prefix (e.g. /v1)')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { scope: string; domain?: boolean; json?: boolean }) => {
-      await decide(id, parseAllowScope(opts.scope, Boolean(opts.domain)), Boolean(opts.json));
+    .action(async (id: string, opts: { scope: string; domain?: boolean; pathPrefix?: string; json?: boolean }) => {
+      if (opts.pathPrefix !== undefined && !opts.pathPrefix.startsWith('/')) throw new ClawdeckError('USAGE', `--path-prefix must start with /, got "${opts.pathPrefix}"`);
+      const d = parseAllowScope(opts.scope, Boolean(opts.domain));
+      await decide(id, opts.pathPrefix !== undefined && d.action === 'allow' ? { ...d, path_prefix: opts.pathPrefix } : d, Boolean(opts.json));
     });
   cmd
     .command('deny <id>')

@@ -188,8 +188,10 @@ export class FilePolicyEngine implements PolicyEngine {
       const r = loadPolicyText(text, this.file);
       if (!r.ok) throw invalid(r.errors, 'the new policy is invalid');
       const diff = diffPolicies(this.#live.policy, r.policy);
-      await writePolicyFile(this.file, text);
-      this.#swap(r, 'write');
+      const disk = await readFile(this.file, 'utf8').catch(() => undefined);
+      if (disk !== text) await writePolicyFile(this.file, text);
+      // Re-applying the policy in force only repairs the file on disk; nothing swaps.
+      if (text !== this.#live.text) this.#swap(r, 'write');
       return diff;
     });
   }

@@ -90,6 +90,18 @@ describe('FilePolicyEngine', () => {
     expect(e.decide({ host: 'api.example.com', port: 443, ip: PUB }).verdict).toBe('ask');
   });
 
+  it('re-applying the policy in force swaps nothing, but repairs a broken file on disk', async () => {
+    const e = await FilePolicyEngine.open(file);
+    expect((await e.applyText(BASE)).changes).toEqual([]);
+    expect(e.generation).toBe(1);
+    expect(existsSync(`${file}.bak`)).toBe(false);
+    writeFileSync(file, 'broken: [');
+    await e.applyText(BASE);
+    expect(readFileSync(file, 'utf8')).toBe(BASE);
+    expect(readFileSync(`${file}.bak`, 'utf8')).toBe('broken: [');
+    expect(e.generation).toBe(1);
+  });
+
   it('a changed static section is reported as needing a restart, not as applied', async () => {
     const e = await FilePolicyEngine.open(file);
     const d = await e.applyText(BASE.replace('[/sandbox, /tmp]', '[/sandbox, /tmp, /data]'));

@@ -20,6 +20,8 @@ export const normalizePath = (raw: string): NormalizedPath => {
       const ch = String.fromCharCode(parseInt(hex, 16));
       if (ch === '/' || ch === '\\') return bad('encoded_slash', `encoded ${ch === '/' ? 'slash (%2F)' : 'backslash (%5C)'} in the path is refused: servers disagree on what it means`);
       if (ch === '\0') return bad('bad_path', 'encoded NUL in the path');
+      // %252e / %252f / %255c: a server that decodes twice would see a dot segment or a slash.
+      if (ch === '%' && /^(2[eEfF]|5[cC])$/.test(raw.slice(i + 3, i + 5))) return bad('double_encoding', `double-encoded "%25${raw.slice(i + 3, i + 5)}" in the path is refused`);
       out += UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
       i += 2;
     } else if (c === '\\') {

@@ -129,3 +129,37 @@ describe('wildcards', () => {
     expect(patternCovers('*.example.com', 'badexample.com')).toBe(false);
   });
 });
+
+describe('HoldQueue: inspected requests (L7)', () => {
+  const https = (path: string, method = 'GET'): HoldRequest => ({ ...req(), scheme: 'https', method, path, bodyBytes: 5 });
+
+  it('items carry method, path and body size; different paths are different items, same path coalesces', () => {
+    const { q } = make();
+    const a = q.hold(https('/v1/a'));
+    const b = q.hold(https('/v1/a'));
+    const c = q.hold(https('/v1/b'));
+    const d = q.hold(https('/v1/a', 'POST'));
+    expect(a.id).toBe(b.id);
+    expect(new Set([a.id, c.id, d.id]).size).toBe(3);
+    expect(q.list().find((i) => i.id === a.id)).toMatchObject({ scheme: 'https', method: 'GET', path: '/v1/a', body_bytes: 5 });
+  });
+
+  it('a path-scoped session grant covers only requests under the prefix, never a whole CONNECT tunnel', async () => {
+    const { q } = make();
+    const h = q.hold(https('/v1/a'));
+    await q.decide(h.id, { action: 'allow', scope: 'session', path_prefix: '/v1' }, 'test');
+    expect((await h.outcome).allow).toBe(true);
+    expect(q.grantFor('api.example.com', 443, '/v1')).toBeDefined();
+    expect(q.grantFor('api.example.com', 443, '/v1/x/y')).toBeDefined();
+    expect(q.grantFor('api.example.com', 443, '/v10')).toBeUndefined();
+    expect(q.grantFor('api.example.com', 443, '/v2')).toBeUndefined();
+    expect(q.grantFor('api.example.com', 443)).toBeUndefined();
+  });
+
+  it('an "always" allow with a path prefix writes a path-scoped rule', async () => {
+    const { q, policy } = make();
+    const h = q.hold(https('/v1/a'));
+    await q.decide(h.id, { action: 'allow', scope: 'always', path_prefix: '/v1' }, 'test');
+    expect(policy.added[0]).toMatchObject({ host: 'api.example.com', port: 443, action: 'allow', path_prefix: '/v1' });
+  });
+});

@@ -36,8 +36,8 @@ beforeAll(async () => {
   writeFileSync(h.paths.policyFile, POLICY(echo.port));
   writeFileSync(h.paths.hostsFile, `127.0.0.1 upstream.test\n${PUBLIC} held.test other.test always.test\n`);
   const up = await h.cli(['up', '--no-sandbox'], { env: { CLAWDECK_TEST_HOOKS: '1', CLAWDECK_TEST_DIAL_MAP: `${PUBLIC}:443=${echo.port}` } });
-  expect(up.exitCode, up.stderr).toBe(0);
-  const st = JSON.parse((await h.cli(['status', '--json'])).stdout) as { proxy: { listen: string } };
+  expect(up.exitCode, String(up.stderr)).toBe(0);
+  const st = JSON.parse(String((await h.cli(['status', '--json'])).stdout)) as { proxy: { listen: string } };
   proxyPort = Number(st.proxy.listen.split(':').at(-1));
 });
 afterAll(async () => {

@@ -43,7 +43,7 @@ const colourCodes = (s: string): string[] =>
 beforeAll(async () => {
   h = makeHome();
   const r = await h.cli(['up', '--no-sandbox'], { env: { CLAWDECK_TEST_HOOKS: '1' } });
-  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.exitCode, String(r.stderr)).toBe(0);
 });
 afterAll(async () => h?.cleanup());
 afterEach(async () => {
@@ -139,10 +139,10 @@ describe('clawdeck attach in tmux', () => {
     pane = await startTmux(attachCmd(['attach']), { columns: 80, rows: 24 });
     await pane.waitScreen((s) => s.includes('daemon ok'), 'connected');
     const down = await h.cli(['down']);
-    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.exitCode, String(down.stderr)).toBe(0);
     await pane.waitScreen((s) => s.includes('reconnecting'), 'reconnecting shown');
     const up = await h.cli(['up', '--no-sandbox'], { env: { CLAWDECK_TEST_HOOKS: '1' } });
-    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.exitCode, String(up.stderr)).toBe(0);
     await pane.waitScreen((s) => s.includes('daemon ok'), 'reconnected');
   });
 
@@ -156,6 +156,6 @@ describe('clawdeck attach in tmux', () => {
   it('refuses an unknown --view with a usage error (exit 2)', async () => {
     const r = await h.cli(['attach', '--view', 'nope']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('unknown view "nope"');
+    expect(String(r.stderr)).toContain('unknown view "nope"');
   });
 });

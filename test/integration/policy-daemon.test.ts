@@ -123,6 +123,8 @@ describe('the policy service in a running daemon', () => {
     }, 'status to report the bad save');
     expect(st.last_error?.message).toBe('unknown key "colour" at clawdeck.colour');
     expect(st.last_error?.where).toEqual([{ file: h.paths.policyFile, line: expect.any(Number), col: 3 }]);
+    const human = await h.cli(['status']);
+    expect(human.stdout).toMatch(new RegExp(`last error: ${h.paths.policyFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:3: unknown key "colour"`));
     const show = await client.request('policy.show');
     expect(show.generation).toBe(gen);
     expect(show.valid).toBe(false);

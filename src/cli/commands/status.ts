@@ -16,7 +16,10 @@ export const formatStatus = (s: Status): string => {
   ];
   const lc = s.inference.last_call;
   if (lc) rows.splice(4, 0, ['', `last call: ${lc.provider}/${lc.model} via rule ${lc.rule ?? '-'} (${lc.status}${lc.estimated ? ', estimated' : ''})${s.inference.budget_state && s.inference.budget_state !== 'ok' ? `; budget ${s.inference.budget_state}` : ''}`]);
-  if (s.policy.last_error) rows.push(['', `last error: ${s.policy.last_error.message}`]);
+  if (s.policy.last_error) {
+    const w = s.policy.last_error.where?.[0];
+    rows.push(['', `last error: ${w ? `${w.file}:${w.line}:${w.col}: ` : ''}${s.policy.last_error.message}`]);
+  }
   const enf = s.enforcement.map((e) => [`  ${e.layer}`, `${e.state}: ${e.detail}`]);
   return table(rows) + (enf.length ? `\nenforcement (live probe):\n${table(enf)}` : '') + '\n';
 };

@@ -84,6 +84,8 @@ export interface UsageRow {
   cost: number;
   estimated: boolean;
   errors: number;
+  // Calls refused by the budget (not counted in calls or tokens).
+  refused: number;
 }
 
 // Sums ledger entries since a time, grouped by model, day, provider or rule.
@@ -93,7 +95,11 @@ export const summarizeUsage = (entries: LedgerEntry[], sinceMs: number | null, b
     if (sinceMs !== null && Date.parse(e.t) < sinceMs) continue;
     const key = (by === 'model' ? e.model : by === 'day' ? e.day : by === 'provider' ? e.provider : e.rule) ?? '-';
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { key, calls: 0, tokens_in: 0, tokens_out: 0, cached_tokens: 0, cost: 0, estimated: false, errors: 0 }));
+    if (!r) rows.set(key, (r = { key, calls: 0, tokens_in: 0, tokens_out: 0, cached_tokens: 0, cost: 0, estimated: false, errors: 0, refused: 0 }));
+    if (e.status === 'refused') {
+      r.refused++;
+      continue;
+    }
     r.calls++;
     r.tokens_in += e.tokens_in;
     r.tokens_out += e.tokens_out;

@@ -206,8 +206,9 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
         cost: t.cost + r.cost,
         estimated: t.estimated || r.estimated,
         errors: t.errors + r.errors,
+        refused: t.refused + r.refused,
       }),
-      { key: 'total', calls: 0, tokens_in: 0, tokens_out: 0, cached_tokens: 0, cost: 0, estimated: false, errors: 0 },
+      { key: 'total', calls: 0, tokens_in: 0, tokens_out: 0, cached_tokens: 0, cost: 0, estimated: false, errors: 0, refused: 0 },
     );
     return { since: sinceMs === null ? null : new Date(sinceMs).toISOString(), by, rows, total, budget: budgetView() };
   });

@@ -43,6 +43,7 @@ export const usageRowSchema = z.object({
   cost: z.number(),
   estimated: z.boolean(),
   errors: z.number(),
+  refused: z.number(),
 });
 
 export const budgetViewSchema = z.object({

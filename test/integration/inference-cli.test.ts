@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { makeHome, type TestHome } from '../helpers/home.js';
+import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { post } from '../helpers/inference.js';
 import { DaemonClient } from '../../src/daemon/client.js';
@@ -140,8 +140,13 @@ inference:
   });
 
   it('Keeps the meter totals across a daemon restart and never prints the key anywhere', async () => {
-    const before = await meterOf(h);
-    expect(before.totals.today.calls).toBeGreaterThan(3);
+    // The meter publishes at most every 100 ms: wait until it shows every call the ledger has.
+    const ledgerCalls = JSON.parse((await cli(['usage', '--json'])).stdout).total.calls;
+    expect(ledgerCalls).toBeGreaterThan(3);
+    const before = await waitFor(async () => {
+      const m = await meterOf(h);
+      return m.totals.today.calls === ledgerCalls ? m : null;
+    }, 'meter to show every ledger call');
     expect((await cli(['down'])).exitCode).toBe(0);
     expect((await cli(['up', '--no-sandbox'])).exitCode).toBe(0);
     const after = await meterOf(h);

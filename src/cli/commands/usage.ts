@@ -24,9 +24,9 @@ export const registerUsage = (program: Command): void => {
       const r = await withDaemon('usage', (c) => c.request('usage.query', { by: o.by, ...(o.since ? { since: o.since } : {}) }));
       if (o.json) return printJson(r);
       const est = (e: boolean): string => (e ? '~' : '');
-      const rows = [[o.by.toUpperCase(), 'CALLS', 'IN', 'OUT', 'CACHED', 'COST', 'ERRORS']];
+      const rows = [[o.by.toUpperCase(), 'CALLS', 'IN', 'OUT', 'CACHED', 'COST', 'ERRORS', 'REFUSED']];
       for (const x of [...r.rows, r.total]) {
-        rows.push([x.key, String(x.calls), `${est(x.estimated)}${x.tokens_in}`, `${est(x.estimated)}${x.tokens_out}`, String(x.cached_tokens), money(x.cost), String(x.errors)]);
+        rows.push([x.key, String(x.calls), `${est(x.estimated)}${x.tokens_in}`, `${est(x.estimated)}${x.tokens_out}`, String(x.cached_tokens), money(x.cost), String(x.errors), String(x.refused)]);
       }
       const b = r.budget;
       const budget = b.reason ? `budget: ${b.state} — ${b.reason}` : `budget: ${b.state}`;

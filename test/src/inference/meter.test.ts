@@ -34,6 +34,8 @@ describe('meter: budgets and the ledger', () => {
       expect(body.error.message).toContain('daily budget reached');
       expect(body.error.budget).toMatchObject({ cap: 'daily_tokens', token_cap: 90 });
       expect(up.requests.length).toBe(before);
+      const usage = await r.client.request('usage.query', {});
+      expect(usage.total).toMatchObject({ calls: 2, refused: 1, tokens_in: 84 });
 
       const raised = await r.client.request('budget.set', { daily_tokens: 1000 });
       expect(raised).toMatchObject({ daily_tokens: 1000, state: 'ok' });
@@ -59,7 +61,7 @@ describe('meter: budgets and the ledger', () => {
       expect(after.recent).toHaveLength(3);
       expect(after.per_model[0]).toMatchObject({ model: 'fake-model', tokens_in: 126, tokens_out: 9, estimated: false });
       const usage = await r.client.request('usage.query', { by: 'model', since: '1h' });
-      expect(usage.rows[0]).toMatchObject({ key: 'fake-model', calls: 3, tokens_in: 126, tokens_out: 9 });
+      expect(usage.rows[0]).toMatchObject({ key: 'fake-model', calls: 3, tokens_in: 126, tokens_out: 9, refused: 0 });
       expect(usage.total.cost).toBeCloseTo((126 * 3 + 9 * 15) / 1e6, 12);
     } finally {
       await r.stop();

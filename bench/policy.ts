@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename as renameFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FilePolicyEngine } from '../src/policy/engine.js';
@@ -76,7 +76,7 @@ const compileOrThrow = (text: string): CompiledPolicy => {
 };
 
 // Save → enforced: write the file, wait until decide() reflects it; baseline = bare writeFile + readFile.
-const reloadLatency = async (dir: string, base: string, rounds: number): Promise<{ value: number[]; baseline: number[] }> => {
+const reloadLatency = async (dir: string, base: string, rounds: number, rename = false): Promise<{ value: number[]; baseline: number[] }> => {
   const file = join(dir, 'policy.yaml');
   writeFileSync(file, base + `  marker:\n    endpoints:\n      - { host: m0.bench.test, port: 443 }\n`);
   const engine = await FilePolicyEngine.open(file);
@@ -88,7 +88,13 @@ const reloadLatency = async (dir: string, base: string, rounds: number): Promise
     for (let i = 1; i <= rounds; i++) {
       const text = base + `  marker:\n    endpoints:\n      - { host: m${i}.bench.test, port: 443 }\n`;
       const t0 = performance.now();
-      await writeFile(file, text);
+      if (rename) {
+        // vim/emacs style: write a temp file next to it, rename it over the policy.
+        await writeFile(`${file}.swp`, text);
+        await renameFile(`${file}.swp`, file);
+      } else {
+        await writeFile(file, text);
+      }
       await new Promise<void>((resolve, reject) => {
         const deadline = setTimeout(() => reject(new Error('reload not seen within 5s')), 5000);
         const check = (): void => {
@@ -143,7 +149,10 @@ export const rows = async (): Promise<BenchRow[]> => {
   try {
     const defaultText = readFileSync(new URL('../../blueprints/openclaw/policy.yaml', import.meta.url), 'utf8').replace(/\nclawdeck:[\s\S]*$/, '\n');
     const small = await reloadLatency(dir, defaultText, 40);
+    const renamed = await reloadLatency(dir, defaultText, 20, true);
     const large = await reloadLatency(dir, syntheticPolicy(1_000), 10);
+    const rP50 = percentile(renamed.value, 50);
+    const rBase = percentile(renamed.baseline, 50);
     const sP99 = percentile(small.value, 99);
     const sBase = percentile(small.baseline, 99);
     const lP50 = percentile(large.value, 50);
@@ -154,6 +163,7 @@ export const rows = async (): Promise<BenchRow[]> => {
       { name: 'load+compile 10 000 rules (YAML → index)', baseline: loadMs, value: loadMs, unit: 'ms', ratio: 1, goal: 'info', pass: true },
       { name: 'reload save→enforced p50, default policy (vs writeFile+readFile)', baseline: percentile(small.baseline, 50), value: percentile(small.value, 50), unit: 'ms', ratio: percentile(small.value, 50) / percentile(small.baseline, 50), goal: '< 200 ms', pass: percentile(small.value, 50) < 200 },
       { name: 'reload save→enforced p99, default policy (vs writeFile+readFile)', baseline: sBase, value: sP99, unit: 'ms', ratio: sP99 / sBase, goal: '< 200 ms', pass: sP99 < 200 },
+      { name: 'reload rename-save→enforced p50, default policy (vs writeFile+readFile)', baseline: rBase, value: rP50, unit: 'ms', ratio: rP50 / rBase, goal: '< 200 ms', pass: rP50 < 200 },
       // Info: at this size YAML parsing dominates (the goal above is for an operator-sized policy).
       { name: 'reload save→enforced p50, 1 000-rule policy (vs writeFile+readFile)', baseline: lBase, value: lP50, unit: 'ms', ratio: lP50 / lBase, goal: 'info', pass: true },
     ];

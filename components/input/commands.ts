@@ -106,6 +106,7 @@ export const handlers: Record<CommandId, Handler> = {
   'chat.abort': (c) => void c.call('chat.abort', 'abort run', 'chat.abort', {}),
   'chat.nextSession': switchSession(1),
   'chat.prevSession': switchSession(-1),
+  'chat.newSession': (c) => void c.call('chat.new', 'new session', 'chat.new', {}),
 
   'chat.send': (c) => {
     const text = c.ui.draft.trim();

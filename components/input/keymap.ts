@@ -47,6 +47,7 @@ export const keymap = [
   { command: 'chat.abort', keys: ['x', 'ctrl+x'], scope: 'chat', label: 'abort run', mutates: true },
   { command: 'chat.nextSession', keys: [']'], scope: 'chat', label: 'next session', mutates: true },
   { command: 'chat.prevSession', keys: ['['], scope: 'chat', label: 'previous session', mutates: true },
+  { command: 'chat.newSession', keys: ['N'], scope: 'chat', label: 'new session', mutates: true },
 
   { command: 'chat.send', keys: ['enter'], scope: 'chat.input', label: 'send' },
   { command: 'chat.newline', keys: ['ctrl+j', 'alt+enter'], scope: 'chat.input', label: 'new line' },

@@ -159,6 +159,23 @@ describe('chat input', () => {
   });
 });
 
+describe('chat runs and sessions', () => {
+  it('] switches to the next session, x aborts the run, N starts a new session', async () => {
+    const chat = { connected: true, session: 'a', sessions: ['a', 'b'], running: true, messages: [] };
+    h = renderWithSnapshot(makeSnapshot({ chat }), { answers: { 'chat.switch': () => ({ session: 'b' }), 'chat.abort': () => ({ aborted: true }), 'chat.new': () => ({ session: 'c' }) } });
+    await h.waitFrame((f) => f.includes('session a (2)') && f.includes('running'), 'chat header');
+    h.press(']');
+    h.press('x');
+    h.press('N');
+    await waitFor(() => h!.source.requests.length === 3, 'three requests');
+    expect(h.source.requests).toEqual([
+      { method: 'chat.switch', params: { session: 'b' } },
+      { method: 'chat.abort', params: {} },
+      { method: 'chat.new', params: {} },
+    ]);
+  });
+});
+
 describe('bell', () => {
   it('rings once when a new item starts waiting, not for items already there', async () => {
     h = renderWithSnapshot(withQueue);

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { BenchRow } from './types.js';
-import { startSquid, startTinyproxy, type BenchProxy } from './egress-proxies.js';
-import { startClawdeckProxy } from './egress-clawdeck.js';
+import { startSquid, startTinyproxy, type BenchProxy } from './lib-egress-proxies.js';
+import { startClawdeckProxy } from './lib-egress-clawdeck.js';
 
 const THROUGHPUT_MS = 1000;
 // Rounds per metric, interleaved across targets; the best round counts (other tenants on the machine only add noise).
@@ -171,7 +171,7 @@ const measureAll = async (vias: Via[], ports: Ports): Promise<Map<string, Measur
 
 // Direct vs clawdeck vs tinyproxy vs squid on the same loopback workload, in one run.
 export const rows = async (): Promise<BenchRow[]> => {
-  const upstreams = spawn(process.execPath, [join(import.meta.dirname, 'egress-upstreams.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const upstreams = spawn(process.execPath, [join(import.meta.dirname, 'lib-egress-upstreams.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = JSON.parse(
     await new Promise<string>((resolve, reject) => {
       createInterface({ input: upstreams.stdout! }).once('line', resolve);

@@ -233,7 +233,7 @@ export const createRouterHandler = (deps: RouterDeps) => {
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
-    const call = deps.meter.begin(endpoint, first.provider, first.model, decision.rule, () => promptTextOf(body));
+    const call = deps.meter.begin(endpoint, first.provider, first.model, decision.rule, () => promptTextOf(body), Math.ceil(raw.length / 4));
     try {
       let last: { status: number; body: Buffer; type: string } | null = null;
       let lastError = '';

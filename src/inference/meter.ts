@@ -56,6 +56,7 @@ export class LiveCall {
     public model: string,
     readonly rule: string | null,
     private readonly promptText: () => string,
+    private readonly promptGuess = 0,
   ) {}
 
   // A chunk of generated output arrived (its text, when known cheaply, is kept for an estimate).
@@ -74,7 +75,8 @@ export class LiveCall {
     this.usage = u;
   }
 
-  // A live view for the meter; tokens are the chunk count until exact usage arrives.
+  // A live view for the meter; until exact usage arrives, tokens out are the chunk count and tokens in a
+  // request-bytes/4 guess (both flagged estimated; the tokenizer runs once, at the end, only if needed).
   view(status: MeterCall['status'] = 'streaming'): MeterCall {
     const now = performance.now();
     const u = this.usage;
@@ -86,7 +88,7 @@ export class LiveCall {
       provider: this.provider,
       rule: this.rule,
       started_at: this.startedAt.toISOString(),
-      tokens_in: u?.prompt_tokens ?? 0,
+      tokens_in: u?.prompt_tokens ?? this.promptGuess,
       tokens_out: out,
       cached_tokens: u?.prompt_tokens_details?.cached_tokens ?? null,
       estimated: u === null,
@@ -94,7 +96,7 @@ export class LiveCall {
       tokens_per_s: genMs > 0 ? (out / genMs) * 1000 : null,
       elapsed_ms: now - this.t0,
       status,
-      cost: costOf(this.meter.priceOf(this.provider, this.model), u?.prompt_tokens ?? 0, out),
+      cost: costOf(this.meter.priceOf(this.provider, this.model), u?.prompt_tokens ?? this.promptGuess, out),
     };
   }
 
@@ -175,9 +177,9 @@ export class InferenceMeter {
   }
 
   // Starts metering a call; `promptText` is tokenized only if the provider reports no usage.
-  begin(endpoint: string, provider: string, model: string, rule: string | null, promptText: () => string): LiveCall {
+  begin(endpoint: string, provider: string, model: string, rule: string | null, promptText: () => string, promptGuess = 0): LiveCall {
     const id = `call-${Date.now().toString(36)}-${this.nextId++}`;
-    const call = new LiveCall(this, id, endpoint, provider, model, rule, promptText);
+    const call = new LiveCall(this, id, endpoint, provider, model, rule, promptText, promptGuess);
     this.active.set(id, call);
     this.startTicker();
     this.publish();

@@ -228,6 +228,8 @@ describe('inference router (real HTTP, fake upstream on loopback)', () => {
     expect(live.ttft_ms).toBeGreaterThan(20);
     expect(live.tokens_per_s).toBeGreaterThan(0);
     expect(live.rule).toBe('default');
+    expect(live.tokens_in).toBeGreaterThan(0);
+    expect(live.estimated).toBe(true);
     await p;
     await waitFor(() => r.ctx.store.current.meter.active.length === 0, 'call to finish');
   });

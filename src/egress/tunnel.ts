@@ -9,6 +9,13 @@ import { isPassthrough } from './inspect.js';
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 // Upstream read size: large reads are what make a Node tunnel fast (4x fewer syscalls and events than 64 KiB).
 const READ_BUFFER = 256 * 1024;
+// Read buffers are recycled: allocating 256 KiB per tunnel makes V8 count it as external memory and collect far
+// more often (it dominated tunnel setup time). A small free list keeps setup cheap and RSS bounded.
+const freeBuffers: Buffer[] = [];
+const takeReadBuffer = (): Buffer => freeBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
+const giveReadBuffer = (b: Buffer): void => {
+  if (freeBuffers.length < 32) freeBuffers.push(b);
+};
 
 // Compares the host a tunnel's first bytes name (TLS SNI or an HTTP Host header) with the CONNECT target.
 const sameHost = (named: string, target: string): boolean => {
@@ -64,8 +71,9 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
       }
       // Downstream bytes are read straight into one per-tunnel buffer (pages are only touched when used) and
       // reading pauses until that chunk is handed to the client: bounded memory, backpressure, few syscalls.
+      const readBuffer = takeReadBuffer();
       const up: Socket = core.dial(a.ip, target.port, {
-        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        buffer: readBuffer,
         callback: (n, buf) => {
           if (client.destroyed) return false;
           client.write(buf.subarray(0, n), () => up.resume());
@@ -91,6 +99,8 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
         core.removeLive(live);
         client.destroy();
         up.destroy();
+        // Destroyed: no read can land in the buffer any more.
+        giveReadBuffer(readBuffer);
         core.audit.write({
           event: 'close',
           conn,

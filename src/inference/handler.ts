@@ -158,8 +158,8 @@ export const createRouterHandler = (deps: RouterDeps) => {
       return;
     }
     res.end();
-    const entry = call.finish('done', up.statusCode);
-    if (garbage) deps.log.warn('inference stream had unparsable SSE events', { id: entry?.id, provider: call.provider, garbage });
+    call.finish('done', up.statusCode);
+    if (garbage) deps.log.warn('inference stream had unparsable SSE events', { id: call.id, provider: call.provider, garbage });
   };
 
   // A non-streamed answer: read whole (capped), take usage from it, pass it on unchanged.

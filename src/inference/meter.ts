@@ -3,7 +3,7 @@ import type { Meter } from '../protocol/snapshot.js';
 import type { BudgetConfig } from '../config/schema.js';
 import { localDay, readLedger, type LedgerEntry, type LedgerWriter } from './ledger.js';
 import { evaluateBudget, type BudgetState, type BudgetStatus } from './budget.js';
-import { countTokens } from './estimate.js';
+import { countTokens, preloadTokenizer, tokenizerReady } from './estimate.js';
 
 type MeterCall = Meter['active'][number];
 type Totals = Meter['totals']['session'];
@@ -100,17 +100,27 @@ export class LiveCall {
     };
   }
 
-  // Ends the call: exact usage if reported, else a tokenizer estimate (flagged); writes the ledger.
-  finish(status: LedgerEntry['status'], httpStatus: number | null, error?: string): LedgerEntry | null {
-    if (this.finished) return null;
+  // Ends the call: exact usage if reported, else a tokenizer estimate (flagged); writes the ledger. The
+  // tokenizer (~75 MB) is loaded only the first time a provider sends no usage; that call is recorded once it is.
+  finish(status: LedgerEntry['status'], httpStatus: number | null, error?: string): void {
+    if (this.finished) return;
     this.finished = true;
+    const end = performance.now();
     const u = this.usage;
     const exact = u !== null && typeof u.prompt_tokens === 'number';
     // Without a successful upstream answer (connect error, 429/5xx, refused by budget) nothing was consumed.
     const served = httpStatus !== null && httpStatus < 400;
-    const tokensIn = exact ? u.prompt_tokens! : served ? countTokens(this.promptText()) : 0;
-    const tokensOut = exact ? (u.completion_tokens ?? 0) : served ? countTokens(this.textSource ? this.textSource() : this.text.join('')) : 0;
-    const now = performance.now();
+    if (!exact && served && !tokenizerReady()) {
+      void preloadTokenizer().then(() => this.complete(status, httpStatus, error, end, exact, served));
+      return;
+    }
+    this.complete(status, httpStatus, error, end, exact, served);
+  }
+
+  private complete(status: LedgerEntry['status'], httpStatus: number | null, error: string | undefined, now: number, exact: boolean, served: boolean): void {
+    const u = this.usage;
+    const tokensIn = exact ? u!.prompt_tokens! : served ? countTokens(this.promptText()) : 0;
+    const tokensOut = exact ? (u!.completion_tokens ?? 0) : served ? countTokens(this.textSource ? this.textSource() : this.text.join('')) : 0;
     const entry: LedgerEntry = {
       t: this.startedAt.toISOString(),
       day: localDay(this.startedAt),
@@ -133,7 +143,6 @@ export class LiveCall {
       ...(error ? { error } : {}),
     };
     this.meter.record(this, entry);
-    return entry;
   }
 }
 

@@ -14,7 +14,6 @@ import { editConfigFile, ensureInferenceMap, ensureProvidersNode, providerYaml }
 import { testProvider } from './provider-test.js';
 import { LedgerWriter, readLedger, summarizeUsage } from './ledger.js';
 import type { BudgetStatus } from './budget.js';
-import { preloadTokenizer } from './estimate.js';
 import { watchFile } from '../policy/watcher.js';
 import { loadConfig } from '../config/load.js';
 import { isClawdeckError } from '../protocol/errors.js';
@@ -249,8 +248,6 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
   };
   const watcher = watchFile(ctx.paths.configFile, reloadFromDisk);
 
-  // In the background: the first estimate should not pay the tokenizer's load time, nor should daemon start.
-  setImmediate(() => void preloadTokenizer());
   ctx.log.info('inference router listening', { listen, socket: ctx.paths.inferenceSocket });
   return {
     name: 'inference',

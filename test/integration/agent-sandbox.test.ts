@@ -67,7 +67,7 @@ inference:
     writeFileSync(h.paths.hostsFile, `${PUBLIC} ${TARGET}\n`);
     env = { AGENT_E2E_KEY: KEY, CLAWDECK_TEST_HOOKS: '1', CLAWDECK_TEST_DIAL_MAP: `${PUBLIC}:80=${sitePort}` };
     const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });
-    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     await waitFor(async () => (await snapshotOf(h)).chat.connected, 'chat bridge connected to the sandbox gateway', 120_000);
   }, 900_000);
 
@@ -135,7 +135,7 @@ inference:
   it('keeps the session history across down and up', async () => {
     expect((await h.cli(['down'], { timeout: 120_000 })).exitCode).toBe(0);
     const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });
-    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const snap = await waitFor(async () => {
       const s = await snapshotOf(h);
       return s.chat.connected && s.chat.messages.some((m) => m.text === 'Hello from the sandbox') ? s : null;

@@ -45,6 +45,15 @@ describe.skipIf(!hasDocker)('sandbox: hardened container with proven enforcement
     const bp = loadBlueprint();
     const img = await docker.getImage(bp.tag).inspect();
     expect(status.sandbox).toMatchObject({ state: 'running', container, image: bp.tag, image_digest: img.Id });
+    // Built FROM the local base image; the build CA never reaches the final image.
+    const base = await docker.getImage(bp.base_image).inspect();
+    expect(img.RootFS.Layers?.[0]).toBe(base.RootFS.Layers?.[0]);
+    expect(img.Config.Env?.some((e) => e.startsWith('NODE_EXTRA_CA_CERTS='))).toBe(false);
+    const history = await docker.getImage(bp.tag).history();
+    expect(JSON.stringify(history)).not.toContain('extra-ca');
+    const v = await dexec(container, ['sh', '-c', 'node --version; openclaw --version']);
+    expect(v.stdout).toContain(`v${bp.node_version}`);
+    expect(v.stdout).toContain(`OpenClaw ${bp.openclaw_version}`);
     const c = await docker.getContainer(container).inspect();
     expect(c.HostConfig.NetworkMode).toBe('none');
     expect(c.HostConfig.ReadonlyRootfs).toBe(true);

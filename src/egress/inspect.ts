@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, getCACertificates, TLSSocket, type SecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { Duplex } from 'node:stream';
 import type { PolicyDecision } from '../policy/engine-types.js';
 import type { SandboxCa } from './sandbox-ca.js';
 import type { Admission, Destination } from './admission.js';
@@ -30,6 +31,30 @@ export const defaultUpstreamCa = (extraCaFile?: string): string[] => {
   const ca = [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
   if (extraCaFile) ca.push(readFileSync(extraCaFile, 'utf8'));
   return ca;
+};
+
+// A client that sent its ClientHello with the CONNECT: the bytes already read (`head`) come first. The TLS layer
+// reads a plain socket's handle directly, so those bytes go through a small stream wrapper instead (rare path).
+const withHead = (client: Socket, head: Buffer): Duplex => {
+  const d = new Duplex({
+    read: () => void client.resume(),
+    write: (chunk: Buffer, _enc, cb) => void client.write(chunk, cb),
+    final: (cb) => {
+      client.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      client.destroy();
+      cb(err);
+    },
+  });
+  d.push(head);
+  client.on('data', (c: Buffer) => {
+    if (!d.push(c)) client.pause();
+  });
+  client.on('end', () => d.push(null));
+  client.on('close', () => d.destroy());
+  return d;
 };
 
 // Whether a host is on the pass-through list (plain tunnel even when its endpoint asks for inspection).
@@ -115,9 +140,8 @@ export class Inspector {
       return;
     }
     if (client.destroyed) return;
-    if (head.length) client.unshift(head);
     let sniProblem: string | undefined;
-    const tls = new TLSSocket(client, {
+    const tls = new TLSSocket(head.length ? withHead(client, head) : client, {
       isServer: true,
       secureContext: ctx,
       // HTTP/1.1 only: an HTTP/2-capable client negotiates down; an h2-only client fails the handshake (audited).

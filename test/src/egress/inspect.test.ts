@@ -259,3 +259,49 @@ describe('L7 inspection: unknown hosts asked per request', () => {
     agent.destroy();
   });
 });
+
+describe('L7 inspection: edge cases', () => {
+  it('HTTP/2 prior knowledge (PRI preface) over an http/1.1 session is refused with a clear 400', async () => {
+    const s = await tlsVia(px.port, 'api.test', up.port, px.ca.certPem, { alpn: ['http/1.1'] });
+    s.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    const r = await readResponse(s as never);
+    expect(r.status).toBe(400);
+    expect(r.json().error).toBe('http2_not_supported');
+  });
+
+  it('a client that sends its ClientHello together with the CONNECT (no wait for 200) is still inspected', async () => {
+    const { connect } = await import('node:net');
+    const { Duplex } = await import('node:stream');
+    // Capture the ClientHello bytes a TLS client would send for api.test.
+    const hello = await new Promise<Buffer>((resolve) => {
+      const d = new Duplex({ read() {}, write(chunk: Buffer, _e, cb) { resolve(chunk); cb(); } });
+      tlsConnect({ socket: d as never, servername: 'api.test', ca: [px.ca.certPem], ALPNProtocols: ['http/1.1'] }).on('error', () => {});
+    });
+    const raw = connect(px.port, '127.0.0.1');
+    await new Promise((r) => raw.once('connect', r));
+    raw.write(Buffer.concat([Buffer.from(`CONNECT api.test:${up.port} HTTP/1.1\r\nHost: api.test:${up.port}\r\n\r\n`), hello]));
+    const got = await new Promise<Buffer>((resolve) => {
+      let b = Buffer.alloc(0);
+      raw.on('data', (c: Buffer) => {
+        b = Buffer.concat([b, c]);
+        const i = b.indexOf('\r\n\r\n');
+        if (i !== -1 && b.length > i + 4) resolve(b.subarray(i + 4));
+      });
+    });
+    // The server answered the pre-sent ClientHello with a TLS handshake record (ServerHello), not silence or a close.
+    expect(got[0]).toBe(0x16);
+    raw.destroy();
+  });
+
+  it('a policy change that denies the host closes a live inspected tunnel (revoked, audited)', async () => {
+    const s = await tlsVia(px.port, 'audit.test', up.port, px.ca.certPem, { alpn: ['http/1.1'] });
+    expect((await send({ socket: s, host: 'audit.test', port: up.port, path: '/ok' })).status).toBe(200);
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    const text = policyYaml(up.port);
+    expect(px.policy.reloadText(text.replace('      - host: audit.test\n', '      - host: audit.test\n        disabled: true\n')).applied).toBe(true);
+    await closed;
+    px.policy.reloadText(text);
+    const l = await waitFor(async () => (await audit()).find((x) => x.event === 'revoked' && x.host === 'audit.test'), 'revoked line');
+    expect(l).toMatchObject({ outcome: 'deny' });
+  });
+});

@@ -194,6 +194,7 @@ export class HoldQueue {
         approved_by: by,
         comment: `approval ${id} (${e.req.scheme} ${host}:${port}${e.req.method ? ` ${e.req.method} ${e.req.path}` : ''})`,
         ...(pathPrefix ? { path_prefix: pathPrefix } : {}),
+        ...(e.req.risk.includes('private-address') && e.req.ip ? { allowed_ips: [`${e.req.ip}/${e.req.ip.includes(':') ? 128 : 32}`] } : {}),
       });
     } else if (decision.action === 'allow' && (decision.scope === 'session' || decision.scope === 'timed')) {
       this.grants.push({

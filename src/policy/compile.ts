@@ -59,6 +59,8 @@ export interface CompiledPolicy {
   // Parent domain → some rule under it, for the "closest rule" hint.
   suffixes: Map<string, string>;
   unknownHosts: 'ask' | 'deny';
+  // clawdeck.ask_private: restricted addresses that are held for the operator rather than refused.
+  askPrivate: Cidr[];
   rules: RuleView[];
   // Earliest future expiry (ms since epoch), so the engine can re-notify when a rule lapses.
   nextExpiry: number | null;
@@ -116,6 +118,7 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
     hostless: [],
     suffixes: new Map(),
     unknownHosts: policy.clawdeck?.unknown_hosts ?? 'ask',
+    askPrivate: (policy.clawdeck?.ask_private ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined),
     rules: [],
     nextExpiry: null,
   };

@@ -38,6 +38,8 @@ export interface RuleAddition {
   comment?: string;
   // Optional method/path scope (L7) when known.
   path_prefix?: string;
+  // The pinned address when it is private: an "always" for it must name it (allowed_ips) to take effect.
+  allowed_ips?: string[];
 }
 
 export interface PolicyEngine {

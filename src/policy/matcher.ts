@@ -111,6 +111,9 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
 
   if (!live.length) {
     const closest = closestFor(c, host, byHost);
+    if (restricted && addr && c.unknownHosts === 'ask' && inCidrs(addr, c.askPrivate)) {
+      return decision('ask', 'default', `no rule allows ${host}:${req.port}; ${ipText} is ${restricted} (asked: clawdeck.ask_private)`, closest);
+    }
     if (restricted) {
       return decision('deny', 'private-address', `${host} resolves to ${ipText} (${restricted}); only a rule that lists it in allowed_ips may reach it`, closest);
     }

@@ -155,6 +155,8 @@ const middlewareSchema = z.strictObject({
 // clawdeck's own top-level section: what happens to hosts no rule names.
 export const clawdeckSectionSchema = z.strictObject({
   unknown_hosts: z.enum(['ask', 'deny']).optional(),
+  // Private ranges whose unknown destinations are asked instead of refused (internal services, tests).
+  ask_private: z.array(cidr).optional(),
 });
 
 const policyShape = {

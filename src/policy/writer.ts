@@ -12,7 +12,12 @@ export const DENIED_KEY = 'clawdeck_denied';
 
 // The endpoint an "always" approval becomes: a plain allow, a path-scoped REST allow, or an outright deny.
 export const endpointForAddition = (r: RuleAddition, now: Date): Record<string, unknown> => {
-  const stamp = { approved_by: r.approved_by, approved_at: now.toISOString(), ...(r.comment ? { comment: r.comment } : {}) };
+  const stamp = {
+    ...(r.allowed_ips?.length ? { allowed_ips: r.allowed_ips } : {}),
+    approved_by: r.approved_by,
+    approved_at: now.toISOString(),
+    ...(r.comment ? { comment: r.comment } : {}),
+  };
   if (r.action === 'deny') {
     return { host: r.host, port: r.port, protocol: 'rest', access: 'full', deny_rules: [{ method: '*', path: '/**' }], ...stamp };
   }

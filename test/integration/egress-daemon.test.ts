@@ -92,6 +92,29 @@ describe('egress through a real daemon', () => {
     expect(res.json()).toMatchObject({ error: 'denied', rule_hint: expect.stringContaining('allowed_ips') });
   });
 
+  it('with clawdeck.ask_private the same private name is held instead; "always" names the address in allowed_ips', async () => {
+    const original = readFileSync(h.home.paths.policyFile, 'utf8');
+    writeFileSync(h.home.paths.policyFile, `${original}clawdeck:\n  ask_private: [127.0.0.0/8]\n`);
+    await waitFor(async () => JSON.parse((await h.home.cli(['policy', 'show', '--json'])).stdout).text?.includes('ask_private'), 'reload');
+    try {
+      const pending = connectVia(h.port, `private.test:${echo.port}`);
+      const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'held private item');
+      expect(item).toMatchObject({ host: 'private.test', risk: expect.arrayContaining(['private-address']) });
+      expect((await h.home.cli(['approvals', 'allow', item!.id, '--scope', 'always'])).exitCode).toBe(0);
+      const { sock, res } = await pending;
+      expect(res.status).toBe(200);
+      expect((await roundTrip(sock, 'private')).toString()).toBe('private');
+      sock.destroy();
+      expect(readFileSync(h.home.paths.policyFile, 'utf8')).toMatch(/host: private\.test[\s\S]*allowed_ips:[\s\S]*127\.0\.0\.1\/32/);
+      const again = await connectVia(h.port, `private.test:${echo.port}`);
+      expect(again.res.status).toBe(200);
+      again.sock.destroy();
+    } finally {
+      writeFileSync(h.home.paths.policyFile, original);
+      await waitFor(async () => !JSON.parse((await h.home.cli(['policy', 'show', '--json'])).stdout).text?.includes('ask_private'), 'restore');
+    }
+  });
+
   it('holds an unknown host; `approvals allow` releases it', async () => {
     const pending = connectVia(h.port, 'held.test:443');
     const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'item in approvals list');

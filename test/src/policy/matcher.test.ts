@@ -170,6 +170,23 @@ describe('decide', () => {
     expect(decide(compiled, { host: 'api.example.com', port: 443, ip: PUB }, NOW).inspect).toBeUndefined();
   });
 
+  it('asks instead of refusing unknown hosts on private ranges listed in clawdeck.ask_private, and only those', () => {
+    const r = loadPolicyText('version: 1\nclawdeck:\n  ask_private: [127.0.0.0/8, "fd00::/8"]\n', 'p.yaml');
+    if (!r.ok) throw new Error('invalid');
+    expect(decide(r.compiled, { host: 'internal.test', port: 8080, ip: '127.0.0.1' }).verdict).toBe('ask');
+    expect(decide(r.compiled, { host: 'internal.test', port: 8080, ip: 'fd00::5' }).verdict).toBe('ask');
+    expect(decide(r.compiled, { host: 'internal.test', port: 8080, ip: '10.0.0.1' }).verdict).toBe('deny');
+    expect(decide(r.compiled, { host: 'meta.test', port: 80, ip: '169.254.169.254' }).verdict).toBe('deny');
+    const strict = loadPolicyText('version: 1\nclawdeck:\n  unknown_hosts: deny\n  ask_private: [127.0.0.0/8]\n', 'p.yaml');
+    if (!strict.ok) throw new Error('invalid');
+    expect(decide(strict.compiled, { host: 'internal.test', port: 8080, ip: '127.0.0.1' }).verdict).toBe('deny');
+  });
+
+  it('rejects a malformed ask_private range with its position', () => {
+    const r = loadPolicyText('version: 1\nclawdeck:\n  ask_private: [127.0.0.0/99]\n', 'p.yaml');
+    expect(r.ok).toBe(false);
+  });
+
   it('uses deny for unknown hosts when the clawdeck section says so', () => {
     const r = loadPolicyText('version: 1\nclawdeck:\n  unknown_hosts: deny\n', 'p.yaml');
     if (!r.ok) throw new Error('invalid');

@@ -33,6 +33,11 @@ describe('comment-preserving writes', () => {
     expect(r.policy.network_policies!.clawdeck_approved!.endpoints[0]).toMatchObject({ host: 'pypi.org', port: 443, approved_by: 'tui:alice', approved_at: '2026-11-25T10:00:00.000Z', comment: 'approval 7' });
   });
 
+  it('an always-approval of a private address names it in allowed_ips so it takes effect', () => {
+    const ep = endpointForAddition({ host: 'db.internal', port: 5432, action: 'allow', approved_by: 'x', allowed_ips: ['127.0.0.9/32'] }, new Date());
+    expect(ep).toMatchObject({ host: 'db.internal', port: 5432, allowed_ips: ['127.0.0.9/32'] });
+  });
+
   it('adding the same rule twice writes it once', () => {
     const ep = endpointForAddition({ host: 'pypi.org', port: 443, action: 'allow', approved_by: 'x' }, new Date());
     const first = addEndpoint(original, 'clawdeck_approved', ep);

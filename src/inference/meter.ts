@@ -43,7 +43,7 @@ export class LiveCall {
   private firstAt: number | null = null;
   private chunks = 0;
   private text: string[] = [];
-  private textSource: (() => string) | null = null;
+  private textSource: (() => string | null) | null = null;
   private usage: ReportedUsage | null = null;
   private finished = false;
   attempts = 1;
@@ -67,7 +67,8 @@ export class LiveCall {
   }
 
   // Where the generated text comes from if it has to be estimated (read only at the end, only without usage).
-  setTextSource(fn: () => string): void {
+  // A source that returns null (a stream too long to keep) falls back to the chunk count.
+  setTextSource(fn: () => string | null): void {
     this.textSource = fn;
   }
 
@@ -120,7 +121,8 @@ export class LiveCall {
   private complete(status: LedgerEntry['status'], httpStatus: number | null, error: string | undefined, now: number, exact: boolean, served: boolean): void {
     const u = this.usage;
     const tokensIn = exact ? u!.prompt_tokens! : served ? countTokens(this.promptText()) : 0;
-    const tokensOut = exact ? (u!.completion_tokens ?? 0) : served ? countTokens(this.textSource ? this.textSource() : this.text.join('')) : 0;
+    const text = exact || !served ? '' : this.textSource ? this.textSource() : this.text.join('');
+    const tokensOut = exact ? (u!.completion_tokens ?? 0) : !served ? 0 : text === null ? this.chunks : countTokens(text);
     const entry: LedgerEntry = {
       t: this.startedAt.toISOString(),
       day: localDay(this.startedAt),

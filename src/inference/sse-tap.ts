@@ -40,66 +40,102 @@ export const chunkText = (obj: { choices?: Choice[] }): { text: string; any: boo
 
 // Byte markers of a chunk that carries output; a following '"' means an empty string (a role-only chunk).
 const MARKERS = ['"content":"', '"reasoning_content":"', '"reasoning":"', '"arguments":"', '"text":"'].map((m) => Buffer.from(m));
+const EVENT = Buffer.from('data:');
 const QUOTE = 0x22;
-// Past this much retained stream the tap parses as it goes instead (bounded memory for very long streams).
-const RETAIN_MAX = 4 << 20;
+// Past this much stream only the last TAIL bytes are kept (bounded memory): usage is in the final chunk, and
+// without usage such a long stream is estimated from its chunk count instead of its text.
+const RETAIN_MAX = 8 << 20;
+const TAIL = 256 << 10;
 
-// Watches an SSE byte stream as it is forwarded, never altering it. The per-token path only scans bytes for
-// output markers (live counts); the events are parsed with eventsource-parser once, at the end, for usage and,
-// only when usage is missing, the text to estimate from.
+// Watches an SSE byte stream as it is forwarded, never altering it. The per-token path only scans bytes:
+// output markers until the first output (exact time to first token), then one `data:` count per event.
+// Events are parsed with eventsource-parser once, at the end: the tail for usage, and everything only
+// when usage is missing (the text to estimate from).
 export class SseTap {
   private retained: Buffer[] = [];
   private retainedBytes = 0;
-  private parser: EventSourceParser | null = null;
-  private readonly decoder = new TextDecoder();
-  private usage: ReportedUsage | null = null;
-  private text = '';
-  private garbage = 0;
+  private truncated = false;
+  private seenOutput = false;
+  private chunks = 0;
 
   constructor(private readonly h: TapHandlers) {}
 
   push(chunk: Buffer): void {
-    for (const m of MARKERS) {
-      let i = chunk.indexOf(m);
-      while (i >= 0) {
-        if (chunk[i + m.length] !== QUOTE) this.h.onDelta();
-        i = chunk.indexOf(m, i + m.length);
+    if (this.seenOutput) {
+      for (let i = chunk.indexOf(EVENT); i >= 0; i = chunk.indexOf(EVENT, i + EVENT.length)) this.delta();
+    } else {
+      for (const m of MARKERS) {
+        for (let i = chunk.indexOf(m); i >= 0; i = chunk.indexOf(m, i + m.length)) if (chunk[i + m.length] !== QUOTE) this.delta();
       }
     }
-    if (this.parser) return this.parser.feed(this.decoder.decode(chunk, { stream: true }));
     this.retained.push(chunk);
     this.retainedBytes += chunk.length;
-    if (this.retainedBytes > RETAIN_MAX) this.drain();
+    if (this.retainedBytes > RETAIN_MAX) this.trim();
   }
 
-  // Parses everything seen (once) and reports usage, text and how many events were not JSON.
-  finish(): TapResult {
-    this.drain();
-    return { usage: this.usage, text: this.text, garbage: this.garbage };
+  // Reports usage, and (only without usage) the text and how many events were not JSON; null text = too long.
+  finish(): Omit<TapResult, 'text'> & { chunks: number; text: string | null } {
+    const tail = this.parse(this.tailText(), false);
+    if (tail.usage) return { usage: tail.usage, text: '', garbage: 0, chunks: this.chunks };
+    if (this.truncated) return { usage: null, text: null, garbage: 0, chunks: this.chunks };
+    const all = this.parse(Buffer.concat(this.retained, this.retainedBytes).toString('utf8'), true);
+    return { ...all, chunks: this.chunks };
   }
 
-  private drain(): void {
-    this.parser ??= createParser({ onEvent: (ev) => this.onEvent(ev.data) });
-    for (const c of this.retained) this.parser.feed(this.decoder.decode(c, { stream: true }));
-    this.retained = [];
-    this.retainedBytes = 0;
+  private delta(): void {
+    this.seenOutput = true;
+    this.chunks++;
+    this.h.onDelta();
   }
 
-  private onEvent(data: string): void {
-    if (data === '[DONE]') return;
-    let obj: { choices?: Choice[]; usage?: ReportedUsage | null };
-    try {
-      obj = JSON.parse(data);
-    } catch {
-      this.garbage++;
-      return;
+  private trim(): void {
+    const all = Buffer.concat(this.retained, this.retainedBytes);
+    const keep = all.subarray(all.length - TAIL);
+    this.retained = [Buffer.from(keep)];
+    this.retainedBytes = keep.length;
+    this.truncated = true;
+  }
+
+  // The last TAIL bytes as text, starting at an event boundary.
+  private tailText(): string {
+    const parts: Buffer[] = [];
+    let n = 0;
+    for (let i = this.retained.length - 1; i >= 0 && n < TAIL; i--) {
+      parts.unshift(this.retained[i]!);
+      n += this.retained[i]!.length;
     }
-    if (typeof obj !== 'object' || obj === null) {
-      this.garbage++;
-      return;
-    }
-    if (obj.usage && typeof obj.usage === 'object') this.usage = obj.usage;
-    // Text is only needed for an estimate; once exact usage arrived it is not collected.
-    if (!this.usage) this.text += chunkText(obj).text;
+    const text = Buffer.concat(parts, n).toString('utf8');
+    if (n === this.retainedBytes && !this.truncated) return text;
+    const cut = text.indexOf('\n\n');
+    return cut < 0 ? '' : text.slice(cut + 2);
+  }
+
+  private parse(text: string, collect: boolean): TapResult {
+    let usage: ReportedUsage | null = null;
+    let out = '';
+    let garbage = 0;
+    const parser: EventSourceParser = createParser({
+      onEvent: (ev) => {
+        const data = ev.data;
+        if (data === '[DONE]') return;
+        if (!collect && !data.includes('"usage"')) return;
+        let obj: { choices?: Choice[]; usage?: ReportedUsage | null };
+        try {
+          obj = JSON.parse(data);
+        } catch {
+          garbage++;
+          return;
+        }
+        if (typeof obj !== 'object' || obj === null) {
+          garbage++;
+          return;
+        }
+        if (obj.usage && typeof obj.usage === 'object') usage = obj.usage;
+        if (collect) out += chunkText(obj).text;
+      },
+    });
+    parser.feed(text);
+    parser.reset({ consume: true });
+    return { usage, text: out, garbage };
   }
 }

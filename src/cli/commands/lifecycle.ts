@@ -43,7 +43,7 @@ export const registerLifecycle = (program: Command): void => {
       const paths = resolvePaths();
       const stopped = await stopDaemon(paths);
       if (opts.purge) await purgeSandbox(new Docker(), paths);
-      if (opts.json) return printJson({ stopped, purged: !!opts.purge });
+      if (opts.json) return printJson({ stopped, ...(opts.purge ? { purged: true } : {}) });
       process.stdout.write(stopped ? 'clawdeck daemon stopped\n' : 'clawdeck daemon was not running\n');
       if (opts.purge) process.stdout.write('sandbox volume removed\n');
     });

@@ -35,6 +35,8 @@ const upsert = (messages: ChatMessage[], m: ChatMessage): ChatMessage[] => {
 // Turns a chat.history page into pane messages (user, assistant text, tool calls and their results).
 export const historyToMessages = (history: unknown): ChatMessage[] => {
   const out: ChatMessage[] = [];
+  // Latest tool line per call id (models may reuse ids across turns).
+  const calls = new Map<string, ChatMessage>();
   const raw = rec(history).messages;
   for (const [n, m] of (Array.isArray(raw) ? raw : []).entries()) {
     const r = rec(m);
@@ -45,14 +47,16 @@ export const historyToMessages = (history: unknown): ChatMessage[] => {
     else if (role === 'assistant') {
       const parts = Array.isArray(r.content) ? r.content.map(rec) : [];
       for (const p of parts.filter((p) => p.type === 'toolCall')) {
-        out.push({ id: `tool:${str(p.id)}`, role: 'tool', text: `${str(p.name)} ${argsText(p.arguments)}`, at, streaming: false });
+        const m: ChatMessage = { id: `tool:${id}:${str(p.id)}`, role: 'tool', text: `${str(p.name)} ${argsText(p.arguments)}`, at, streaming: false };
+        calls.set(str(p.id), m);
+        out.push(m);
       }
       const text = messageText(r);
       if (text) out.push({ id, role: 'assistant', text, at, streaming: false });
       if (str(r.stopReason) === 'error' && str(r.errorMessage)) out.push({ id: `${id}:err`, role: 'error', text: str(r.errorMessage), at, streaming: false });
     } else if (role === 'toolResult' || role === 'tool') {
       const callId = str(r.toolCallId) || str(r.tool_call_id);
-      const prev = out.find((x) => x.id === `tool:${callId}`);
+      const prev = calls.get(callId);
       const result = clip(messageText(r).replace(/\s+/g, ' '), 120);
       if (prev) prev.text = `${prev.text} → ${r.isError ? 'error: ' : ''}${result}`;
     }
@@ -114,7 +118,7 @@ export const applyAgentEvent = (s: ChatState, payload: unknown): ChatState => {
   const p = rec(payload);
   if (!s.view.session || str(p.sessionKey) !== s.view.session || p.stream !== 'tool') return s;
   const d = rec(p.data);
-  const id = `tool:${str(d.toolCallId)}`;
+  const id = `tool:${str(p.runId)}:${str(d.toolCallId)}`;
   const prev = s.view.messages.find((m) => m.id === id);
   const at = new Date().toISOString();
   if (d.phase === 'start') {

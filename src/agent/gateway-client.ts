@@ -22,6 +22,10 @@ export interface GatewayClientOptions {
   token: () => string | null | Promise<string | null>;
   version: string;
   scopes?: string[];
+  // Advertise the `exec-approvals` client cap: OpenClaw then routes exec approval prompts to this connection
+  // (exec.approval.requested) and waits for exec.approval.resolve; without it a run that needs approval is
+  // denied as headless ("Headless runs cannot wait for interactive exec approval"). Issue 10 turns this on.
+  execApprovals?: boolean;
   reconnect?: { initialMs: number; maxMs: number };
   requestTimeoutMs?: number;
   onState?: (s: GatewayState) => void;
@@ -54,7 +58,7 @@ export class GatewayClient {
         client: { id: 'gateway-client', mode: 'backend', version: opts.version, platform: process.platform, displayName: 'clawdeck' },
         role: 'operator',
         scopes,
-        caps: ['tool-events'],
+        caps: opts.execApprovals ? ['tool-events', 'exec-approvals'] : ['tool-events'],
         ...(plan.token ? { auth: { token: plan.token } } : {}),
         userAgent: `clawdeck/${opts.version}`,
       }),

@@ -56,6 +56,14 @@ describe('chat state reducer', () => {
     expect(s.view.messages).toMatchObject([{ role: 'tool', text: 'web_fetch {"url":"http://a.example/"} → error: HTTP 403', streaming: false }]);
   });
 
+  it('A tool call id reused by a later run gets its own line', () => {
+    const tool = (runId: string, phase: string, data: Record<string, unknown>) => ({ runId, sessionKey: S, stream: 'tool', data: { phase, toolCallId: 'call_1', name: 'exec', ...data } });
+    let s = applyAgentEvent(initialChatState(S), tool('r1', 'start', { args: { command: 'a' } }));
+    s = applyAgentEvent(s, tool('r1', 'result', { result: { content: [{ type: 'text', text: 'A' }] } }));
+    s = applyAgentEvent(s, tool('r2', 'start', { args: { command: 'b' } }));
+    expect(s.view.messages.map((m) => m.text)).toEqual(['exec {"command":"a"} → A', 'exec {"command":"b"}']);
+  });
+
   it('History pages map to user, tool and assistant messages in order', () => {
     const msgs = historyToMessages({
       messages: [

@@ -96,20 +96,33 @@ export class Inspector {
   constructor(
     private readonly core: ProxyCore,
     readonly opts: InspectOptions,
-    limits: { maxHeaderBytes: number; idleTimeoutMs: number },
+    limits: { maxHeaderBytes: number; idleTimeoutMs: number; headerTimeoutMs: number },
   ) {
     this.upstreamTrust = createSecureContext({ ca: opts.upstreamCa });
     // Never listens: inspected TLS sockets are handed to it. Host headers are checked against the tunnel here.
     this.http = createServer(
-      { maxHeaderSize: limits.maxHeaderBytes, requireHostHeader: false, keepAliveTimeout: Math.min(limits.idleTimeoutMs, 60_000), noDelay: true },
+      {
+        maxHeaderSize: limits.maxHeaderBytes,
+        requireHostHeader: false,
+        keepAliveTimeout: Math.min(limits.idleTimeoutMs, 60_000),
+        noDelay: true,
+        headersTimeout: limits.headerTimeoutMs,
+        requestTimeout: 0,
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headerTimeoutMs / 4))),
+      },
       (req, res) => this.onRequest(req, res),
     );
+    // node runs its header-timeout checks (slow-drip headers) from 'listening'; this server never listens, so start
+    // them here (test: "slow-drip request headers inside an inspected tunnel get 408").
+    this.http.emit('listening');
     this.http.on('upgrade', (req: IncomingMessage, sock: Socket, head: Buffer) => this.onUpgrade(req, sock, head));
     this.http.on('clientError', (err: NodeJS.ErrnoException, sock: Socket) => {
       const t = this.tunnels.get(sock);
       if (err.code === 'ECONNRESET' || !sock.writable) return sock.destroy();
       const h2 = err.code === 'HPE_PAUSED_H2_UPGRADE' || /PRI \* HTTP\/2/.test(String((err as { rawPacket?: Buffer }).rawPacket ?? ''));
-      const r: Refusal = h2
+      const r: Refusal = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? { status: 408, error: 'header_timeout', reason: `request headers inside the TLS tunnel did not arrive within ${limits.headerTimeoutMs} ms`, rule_hint: 'Raise proxy.header_timeout in config.yaml if the client is just slow.' }
+        : h2
         ? { status: 400, error: 'http2_not_supported', reason: 'HTTP/2 inside an inspected tunnel is not supported; ALPN offers only http/1.1', rule_hint: 'Let the client negotiate ALPN (it will fall back to HTTP/1.1), or list the host in proxy.inspect_passthrough.' }
         : { status: 400, error: 'bad_request', reason: `malformed HTTP request inside the TLS tunnel (${err.code ?? 'parse error'})`, rule_hint: null };
       this.core.audit.write({ event: 'refused', conn: t?.dest.conn ?? 0, scheme: 'https', host: t?.dest.host, port: t?.dest.port, outcome: 'deny', by: 'proxy', rule: r.error, reason: r.reason });

@@ -84,7 +84,7 @@ export class ProxyCore {
     this.unsubscribe = opts.policy.onChange(() => this.recheck());
     this.policy = opts.policy;
     this.queue = opts.queue;
-    this.inspector = opts.inspect ? new Inspector(this, opts.inspect, { maxHeaderBytes: opts.maxHeaderBytes, idleTimeoutMs: opts.idleTimeoutMs }) : undefined;
+    this.inspector = opts.inspect ? new Inspector(this, opts.inspect, { maxHeaderBytes: opts.maxHeaderBytes, idleTimeoutMs: opts.idleTimeoutMs, headerTimeoutMs: opts.headerTimeoutMs }) : undefined;
   }
 
   // One http.Server per listener: node only runs its header-timeout checks on a listening server.
@@ -204,6 +204,7 @@ export class ProxyCore {
     for (const s of this.sockets) s.destroy();
     for (const h of this.https) h.closeAllConnections();
     this.inspector?.http.closeAllConnections();
+    this.inspector?.http.close(() => {});
     this.agent.destroy();
     this.upstreams.destroy();
     await closing;

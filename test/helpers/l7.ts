@@ -72,6 +72,7 @@ export const startL7Proxy = async (o: {
   inspectUnknown?: boolean;
   passthrough?: string[];
   holdTimeoutMs?: number;
+  headerTimeoutMs?: number;
 }) => {
   const dir = mkdtempSync(join(tmpdir(), 'clawdeck-l7-'));
   const policyFile = join(dir, 'policy.yaml');
@@ -84,7 +85,7 @@ export const startL7Proxy = async (o: {
   const queue = new HoldQueue({ holdTimeoutMs: o.holdTimeoutMs ?? 60_000, policy, onChange: (items) => (state.items = items), onNew: () => {}, onResolved: () => {} });
   const dialer = testDialer(o.fakes);
   const core = new ProxyCore({
-    policy, queue, audit, resolver: o.resolver, dialer, maxHeaderBytes: 16384, headerTimeoutMs: 5000, idleTimeoutMs: 60_000,
+    policy, queue, audit, resolver: o.resolver, dialer, maxHeaderBytes: 16384, headerTimeoutMs: o.headerTimeoutMs ?? 5000, idleTimeoutMs: 60_000,
     inspect: { ca, upstreamCa: o.upstreamCa, inspectUnknown: o.inspectUnknown ?? false, passthrough: o.passthrough ?? [] },
   });
   const addr = await core.listenTcp('127.0.0.1', 0);

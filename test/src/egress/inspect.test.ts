@@ -293,6 +293,27 @@ describe('L7 inspection: edge cases', () => {
     raw.destroy();
   });
 
+  it('slow-drip request headers inside an inspected tunnel get 408 after proxy.header_timeout', async () => {
+    const slow = await startL7Proxy({
+      policyYaml: policyYaml(up.port), resolver: mapResolver({ 'api.test': ['127.0.0.1'] }), upstreamCa: [upCa.certPem], headerTimeoutMs: 300,
+    });
+    try {
+      const s = await tlsVia(slow.port, 'api.test', up.port, slow.ca.certPem, { alpn: ['http/1.1'] });
+      const t0 = Date.now();
+      const r = readResponse(s as never);
+      s.write('GET /v1/x HTTP/1.1\r\nHost: api.test\r\n');
+      // Keep dripping header bytes: activity must not reset the header deadline.
+      const drip = setInterval(() => s.writable && s.write('x-drip: 1\r\n'), 50);
+      const res = await r;
+      clearInterval(drip);
+      expect(res.status).toBe(408);
+      expect(res.json().error).toBe('header_timeout');
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a policy change that denies the host closes a live inspected tunnel (revoked, audited)', async () => {
     const s = await tlsVia(px.port, 'audit.test', up.port, px.ca.certPem, { alpn: ['http/1.1'] });
     expect((await send({ socket: s, host: 'audit.test', port: up.port, path: '/ok' })).status).toBe(200);

@@ -133,6 +133,20 @@ describe('chat bridge in a real daemon against a real OpenClaw gateway', () => {
       c.close();
     }
   });
+
+  it('notices a gateway restart, reconnects by itself and reloads the history', async () => {
+    await gw.halt();
+    await waitFor(async () => !(await snapshotOf(h)).chat.connected, 'snapshot shows the bridge disconnected', 30_000);
+    await gw.run();
+    const snap = await waitFor(async () => {
+      const s = await snapshotOf(h);
+      return s.chat.connected && s.chat.messages.some((m) => m.text === 'Hello world!') ? s : null;
+    }, 'reconnected with history', 90_000);
+    expect(snap.notices.map((n) => n.text)).toEqual(expect.arrayContaining([expect.stringMatching(/connection lost/), 'reconnected to the OpenClaw gateway']));
+    up.enqueue({ kind: 'stream', tokens: ['back'] });
+    const r = await h.cli(['chat', 'Still there?', '--json', '--session', 'main']);
+    expect(JSON.parse(String(r.stdout)).reply).toBe('back');
+  }, 180_000);
 });
 
 describe('chat bridge without a reachable gateway', () => {

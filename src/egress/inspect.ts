@@ -88,6 +88,7 @@ const upstreamRefusal = (t: Tunnel, err: NodeJS.ErrnoException): Refusal => {
 // connection by method/path/query before forwarding it over verified TLS to the pinned upstream address.
 export class Inspector {
   private readonly contexts = new Map<string, Promise<SecureContext>>();
+  private readonly agents = new Map<string, HttpsAgent>();
   private readonly tunnels = new WeakMap<Socket, Tunnel>();
   // Built once: parsing hundreds of root certificates per upstream connection would cost more than the handshake.
   private readonly upstreamTrust: SecureContext;
@@ -130,6 +131,37 @@ export class Inspector {
     });
   }
 
+  // Verified upstream connections are pooled per (host, pinned address, port) across tunnels: a new tunnel to the
+  // same destination skips the upstream handshake. Each connection: the pinned address, verified against the
+  // upstream trust with the CONNECT host as name.
+  private agentFor(host: string, ip: string, port: number): HttpsAgent {
+    const key = `${host}|${ip}|${port}`;
+    let a = this.agents.get(key);
+    if (a) {
+      this.agents.delete(key);
+      this.agents.set(key, a);
+      return a;
+    }
+    a = new HttpsAgent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: Math.min(this.core.idleTimeoutMs, 60_000), scheduling: 'lifo' });
+    (a as unknown as { createConnection: () => Socket }).createConnection = () =>
+      tlsConnect({ socket: this.core.dial(ip, port), servername: host, host, secureContext: this.upstreamTrust, ALPNProtocols: ['http/1.1'] });
+    if (this.agents.size >= 256) {
+      const oldest = this.agents.keys().next().value!;
+      this.agents.get(oldest)!.destroy();
+      this.agents.delete(oldest);
+    }
+    this.agents.set(key, a);
+    return a;
+  }
+
+  // Closes pooled upstream connections (daemon shutdown).
+  close(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+    this.http.closeAllConnections();
+    this.http.close(() => {});
+  }
+
   private context(host: string): Promise<SecureContext> {
     let c = this.contexts.get(host);
     if (!c) {
@@ -165,10 +197,7 @@ export class Inspector {
         cb(new Error(sniProblem), undefined);
       },
     });
-    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 8, timeout: core.idleTimeoutMs });
-    // Every upstream connection: the pinned address, verified against the upstream trust with the CONNECT host as name.
-    (agent as unknown as { createConnection: () => Socket }).createConnection = () =>
-      tlsConnect({ socket: core.dial(adm.ip, dest.port), servername: dest.host, host: dest.host, secureContext: this.upstreamTrust, ALPNProtocols: ['http/1.1'] });
+    const agent = this.agentFor(dest.host, adm.ip, dest.port);
     const tunnel: Tunnel = { dest, adm, agent, requests: 0 };
     this.tunnels.set(tls, tunnel);
     const live: LiveConn = { conn: dest.conn, dest, ip: adm.ip, operator: adm.operator || Boolean(adm.deferred), kill: () => tls.destroy() };
@@ -178,7 +207,6 @@ export class Inspector {
       if (closed) return;
       closed = true;
       core.removeLive(live);
-      agent.destroy();
       tls.destroy();
       client.destroy();
       core.audit.write({

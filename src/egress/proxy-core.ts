@@ -203,8 +203,7 @@ export class ProxyCore {
     for (const l of [...this.live]) l.kill();
     for (const s of this.sockets) s.destroy();
     for (const h of this.https) h.closeAllConnections();
-    this.inspector?.http.closeAllConnections();
-    this.inspector?.http.close(() => {});
+    this.inspector?.close();
     this.agent.destroy();
     this.upstreams.destroy();
     await closing;

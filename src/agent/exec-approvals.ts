@@ -3,6 +3,7 @@ import type { GatewayClient } from './gateway-client.js';
 // OpenClaw's exec approval decisions (docs/cli/approvals.md: `approvals resolve <id> allow-once|allow-always|deny`).
 export type ExecDecision = 'allow-once' | 'allow-always' | 'deny';
 
+// What issue 10's queue supplies to follow OpenClaw's exec approvals.
 export interface ExecApprovalHooks {
   // A command waits for a person (payload as OpenClaw sends it: id, request {command, cwd, sessionKey, …}, expiresAtMs).
   requested(payload: unknown): void;

@@ -6,8 +6,10 @@ import { describeTarget, openGatewaySocket, type GatewayTarget } from './transpo
 // Scopes the daemon asks for: chat (read/write), exec approvals (issue 10), admin for approval allowlists.
 export const OPERATOR_SCOPES = ['operator.read', 'operator.write', 'operator.approvals', 'operator.admin'];
 
+// Where the connection is; 'disconnected' means retrying with backoff.
 export type GatewayPhase = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
+// What the service shows about the connection (chat.connected, notices, logs).
 export interface GatewayState {
   phase: GatewayPhase;
   // Last connect/close failure in OpenClaw's own words (null once connected).
@@ -16,6 +18,7 @@ export interface GatewayState {
   scopes: string[];
 }
 
+// The transport, credentials and callbacks of one gateway connection.
 export interface GatewayClientOptions {
   target: GatewayTarget;
   // Read at every connect so a regenerated sandbox token is picked up without a daemon restart.

@@ -18,6 +18,7 @@ import {
 } from './chat-state.js';
 import { collectRunUsage, RunTracker } from './runs.js';
 
+// The running chat bridge, as services.ts and later services (exec approvals) see it.
 export interface AgentService extends Service {
   // The live gateway connection (issue 10 subscribes exec approvals through it).
   client: GatewayClient;

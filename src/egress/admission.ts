@@ -22,7 +22,7 @@ export interface Destination {
 // Admitted: the pinned address and who allowed it. `operator` marks a per-connection human decision
 // (kept across policy reloads unless the new policy denies outright).
 export type Admission =
-  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean; inspect?: boolean; websocket?: boolean; deferred?: boolean }
+  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean; inspect?: boolean; websocket?: boolean; allowEncodedSlash?: boolean; deferred?: boolean }
   | { ok: false; refusal: Refusal };
 
 const COMMON_PORTS = new Set([80, 443, 8080, 8443]);
@@ -101,7 +101,7 @@ export class Admitter {
     const line = { ...base, ip, verdict: decision.verdict, rule: decision.rule, reason: decision.reason };
     if (decision.verdict === 'allow' || decision.audit) {
       this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: 'policy', ...(decision.audit ? { audit_only: true } : {}) });
-      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false, inspect: decision.inspect, websocket: decision.websocket };
+      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false, inspect: decision.inspect, websocket: decision.websocket, allowEncodedSlash: decision.allowEncodedSlash };
     }
     if (decision.verdict === 'deny') {
       this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: 'policy' });

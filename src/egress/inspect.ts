@@ -257,7 +257,7 @@ export class Inspector {
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? undefined : url.slice(q + 1);
-    const n = normalizePath(rawPath);
+    const n = normalizePath(rawPath, { allowEncodedSlash: t.adm.allowEncodedSlash });
     if (!n.ok) return { close: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: 'Send a normalized path (no encoded slashes or dot segments).' } };
     const shown = n.path + (query ? REDACTED : '');
     let decision: PolicyDecision;

@@ -8,7 +8,8 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 
 // Decodes %XX of unreserved characters (RFC 3986 §6.2.2.2), upper-cases other escapes, merges repeated
 // slashes; refuses encoded slashes/backslashes, dot segments (plain or encoded), raw backslashes, control bytes.
-export const normalizePath = (raw: string): NormalizedPath => {
+// `allowEncodedSlash` (endpoint allow_encoded_slash: true): %2F is accepted and kept encoded, never turned into "/".
+export const normalizePath = (raw: string, opts: { allowEncodedSlash?: boolean } = {}): NormalizedPath => {
   const bad = (error: string, reason: string): NormalizedPath => ({ ok: false, error, reason });
   if (!raw.startsWith('/')) return bad('bad_path', `request path "${raw.slice(0, 200)}" is not absolute`);
   let out = '';
@@ -18,6 +19,11 @@ export const normalizePath = (raw: string): NormalizedPath => {
       const hex = raw.slice(i + 1, i + 3);
       if (!HEX.test(hex)) return bad('bad_path', `invalid percent-escape "%${hex}" in the path`);
       const ch = String.fromCharCode(parseInt(hex, 16));
+      if (ch === '/' && opts.allowEncodedSlash) {
+        out += '%2F';
+        i += 2;
+        continue;
+      }
       if (ch === '/' || ch === '\\') return bad('encoded_slash', `encoded ${ch === '/' ? 'slash (%2F)' : 'backslash (%5C)'} in the path is refused: servers disagree on what it means`);
       if (ch === '\0') return bad('bad_path', 'encoded NUL in the path');
       // %252e / %252f / %255c: a server that decodes twice would see a dot segment or a slash.
@@ -33,7 +39,8 @@ export const normalizePath = (raw: string): NormalizedPath => {
     }
   }
   out = out.replace(/\/{2,}/g, '/');
-  for (const seg of out.split('/')) {
+  // Kept %2F counts as a separator here: a server that decodes it must not find a dot segment either.
+  for (const seg of out.split(/\/|%2F/)) {
     if (seg === '.' || seg === '..') return bad('dot_segment', `dot segment ("${seg}") in the path is refused: send the resolved path`);
   }
   return { ok: true, path: out };

@@ -29,6 +29,8 @@ export interface CompiledEndpoint {
   // L7 (egress inspection): `protocol` as written; tlsOff = tls: skip/passthrough (plain tunnel, no inspection).
   protocol: string | null;
   tlsOff: boolean;
+  // allow_encoded_slash: %2F in request paths is accepted (kept encoded) instead of refused.
+  encodedSlash: boolean;
 }
 
 // The TUI/CLI view of one endpoint (disabled and expired ones included).
@@ -106,6 +108,7 @@ const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: numb
     expiresAt,
     protocol: e.protocol ?? null,
     tlsOff: e.tls === 'skip' || e.tls === 'passthrough',
+    encodedSlash: e.allow_encoded_slash === true,
   };
   return { ep, pattern };
 };

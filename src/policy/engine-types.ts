@@ -27,6 +27,8 @@ export interface PolicyDecision {
   inspect?: boolean;
   // allow by an endpoint with protocol: websocket — the inspecting proxy lets WebSocket upgrades through only then.
   websocket?: boolean;
+  // allow by an endpoint with allow_encoded_slash: true — the proxy keeps %2F in paths (encoded) instead of refusing.
+  allowEncodedSlash?: boolean;
 }
 
 // A rule written from the approval queue ("always" decisions); lands in the YAML with a stamp.

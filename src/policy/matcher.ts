@@ -150,6 +150,7 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
       const d = decision('allow', ep.id, `allowed by ${ep.id}`);
       if (!ep.tlsOff && (ep.protocol === 'rest' || ep.protocol === 'websocket' || ep.allows !== null || ep.denies.length > 0)) d.inspect = true;
       if (ep.protocol === 'websocket') d.websocket = true;
+      if (ep.encodedSlash) d.allowEncodedSlash = true;
       return d;
     }
     refusedBy ??= ep;

@@ -53,6 +53,13 @@ network_policies:
         port: ${p}
         protocol: websocket
         allowed_ips: ["127.0.0.1/32"]
+      - host: gitlab.test
+        port: ${p}
+        protocol: rest
+        allow_encoded_slash: true
+        allowed_ips: ["127.0.0.1/32"]
+        rules:
+          - allow: { method: GET, path: /api/v4/projects/* }
       - host: bad.test
         port: ${p}
         protocol: rest
@@ -65,7 +72,7 @@ beforeAll(async () => {
   upCa = await SandboxCa.loadOrCreate(join(dir, 'upstream-ca'), 'test upstream CA');
   rogueCa = await SandboxCa.loadOrCreate(join(dir, 'rogue-ca'), 'untrusted CA');
   up = await startHttpsUpstream(upCa, { ca: rogueCa, names: ['bad.test'] });
-  const names = ['api.test', 'audit.test', 'skip.test', 'pinned.test', 'ws.test', 'bad.test'];
+  const names = ['gitlab.test', 'api.test', 'audit.test', 'skip.test', 'pinned.test', 'ws.test', 'bad.test'];
   px = await startL7Proxy({
     policyYaml: policyYaml(up.port),
     resolver: mapResolver({ ...Object.fromEntries(names.map((n) => [n, ['127.0.0.1']])), 'new.test': [FAKE_PUBLIC] }),
@@ -121,6 +128,15 @@ describe('L7 inspection: rules by method and path on a keep-alive connection', (
     const r = await send({ agent, host: 'api.test', port: up.port, path });
     expect(r.status).toBe(status);
     expect(r.json().error).toBe(error);
+    agent.destroy();
+  });
+
+  it('allow_encoded_slash: %2F passes kept encoded on that endpoint only', async () => {
+    const agent = tunnelAgent(px.port, 'gitlab.test', up.port, px.ca.certPem);
+    const r = await send({ agent, host: 'gitlab.test', port: up.port, path: '/api/v4/projects/group%2fproject' });
+    expect(r.status).toBe(200);
+    expect(r.json().url).toBe('/api/v4/projects/group%2Fproject');
+    expect((await send({ agent, host: 'gitlab.test', port: up.port, path: '/api/v4/projects/a/../b' })).status).toBe(400);
     agent.destroy();
   });
 

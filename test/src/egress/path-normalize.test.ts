@@ -16,6 +16,12 @@ describe('normalizePath', () => {
     expect(normalizePath(raw)).toEqual({ ok: true, path: want });
   });
 
+  it('allow_encoded_slash keeps %2F encoded (GitLab-style ids) and still refuses %5C and dot segments', () => {
+    expect(normalizePath('/api/v4/projects/group%2fproject', { allowEncodedSlash: true })).toEqual({ ok: true, path: '/api/v4/projects/group%2Fproject' });
+    expect(normalizePath('/a%5Cb', { allowEncodedSlash: true })).toMatchObject({ ok: false, error: 'encoded_slash' });
+    expect(normalizePath('/a/%2e%2e%2Fb', { allowEncodedSlash: true })).toMatchObject({ ok: false, error: 'dot_segment' });
+  });
+
   it.each([
     ['/a%2Fb', 'encoded_slash'],
     ['/a%2fb', 'encoded_slash'],

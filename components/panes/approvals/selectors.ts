@@ -32,7 +32,8 @@ export const formatWait = (ms: number): string => {
 export const describeApproval = (i: ApprovalItem): string => {
   if (i.kind === 'exec') return `exec ${i.command ?? '?'}`;
   const target = `${i.host ?? i.ip ?? '?'}${i.port ? `:${i.port}` : ''}`;
-  return i.method && i.scheme === 'http' ? `${i.method} ${target}${i.path ?? ''}` : target;
+  // http: plain proxied request; https: a request held inside an inspected (L7) TLS tunnel.
+  return i.method && (i.scheme === 'http' || i.scheme === 'https') ? `${i.method} ${target}${i.path ?? ''}` : target;
 };
 
 // The registrable part of a host for "allow domain" (*.example.com); a plain label for IPs.

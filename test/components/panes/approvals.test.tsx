@@ -3,6 +3,7 @@ import { cleanup } from 'ink-testing-library';
 import { show, paneTheme as theme } from '../../helpers/show-pane.js';
 import { ApprovalsPane } from '../../../components/panes/approvals/approvals-pane.js';
 import { selectPendingApprovals } from '../../../components/panes/approvals/selectors.js';
+import { approvalDetails } from '../../../components/panes/approvals/approval-lines.js';
 import { makeApproval, makeSnapshot } from '../../fixtures/snapshot.js';
 
 afterEach(() => cleanup());
@@ -26,6 +27,14 @@ describe('approvals pane', () => {
     expect(rows[iNew]).toMatch(/3s 10\.0\.0\.8:8443 x5 +! IP literal, odd port/);
     expect(rows[iOld]).toContain('2m05s');
     expect(f).toContain('2 waiting');
+  });
+
+  it('shows a request held inside an inspected HTTPS tunnel with its method and path', () => {
+    const items = [makeApproval({ id: 'h', scheme: 'https', host: 'api.new.test', method: 'PUT', path: '/files/a?<redacted>', body_bytes: 11 })];
+    const f = show(<ApprovalsPane items={items} selectedId="h" inflight={{}} readonly={false} now={Date.now()} focused width={90} height={6} />);
+    expect(f).toContain('PUT api.new.test:443/files/a?<redacted>');
+    const details = approvalDetails(items[0]!, Date.now(), theme).map((l) => l.map((s) => s.text).join(''));
+    expect(details).toContainEqual(expect.stringMatching(/^body +11 bytes$/));
   });
 
   it('shows exec requests and an item being decided', () => {

@@ -15,12 +15,13 @@ import { connectVia, testDialer } from './egress.js';
 
 // A real HTTPS upstream on loopback. Certificates come from `ca` for whatever SNI the client sends,
 // except names in `rogue`, which get a certificate from an untrusted CA (a "bad certificate" upstream).
-export const startHttpsUpstream = async (ca: SandboxCa, rogue: { ca: SandboxCa; names: string[] }) => {
+// `misnamed` maps an SNI to the (trusted) name its certificate is issued for instead: a name-mismatch upstream.
+export const startHttpsUpstream = async (ca: SandboxCa, rogue: { ca: SandboxCa; names: string[] }, misnamed: Record<string, string> = {}) => {
   const ctxs = new Map<string, Promise<SecureContext>>();
   const ctxFor = (name: string): Promise<SecureContext> => {
     let c = ctxs.get(name);
     if (!c) {
-      c = (rogue.names.includes(name) ? rogue.ca : ca).leafFor(name).then((l) => createSecureContext({ key: l.key, cert: l.cert }));
+      c = (rogue.names.includes(name) ? rogue.ca : ca).leafFor(misnamed[name] ?? name).then((l) => createSecureContext({ key: l.key, cert: l.cert }));
       ctxs.set(name, c);
     }
     return c;

@@ -60,6 +60,10 @@ network_policies:
         allowed_ips: ["127.0.0.1/32"]
         rules:
           - allow: { method: GET, path: /api/v4/projects/* }
+      - host: misnamed.test
+        port: ${p}
+        protocol: rest
+        allowed_ips: ["127.0.0.1/32"]
       - host: bad.test
         port: ${p}
         protocol: rest
@@ -71,8 +75,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clawdeck-l7-test-'));
   upCa = await SandboxCa.loadOrCreate(join(dir, 'upstream-ca'), 'test upstream CA');
   rogueCa = await SandboxCa.loadOrCreate(join(dir, 'rogue-ca'), 'untrusted CA');
-  up = await startHttpsUpstream(upCa, { ca: rogueCa, names: ['bad.test'] });
-  const names = ['gitlab.test', 'api.test', 'audit.test', 'skip.test', 'pinned.test', 'ws.test', 'bad.test'];
+  up = await startHttpsUpstream(upCa, { ca: rogueCa, names: ['bad.test'] }, { 'misnamed.test': 'someone-else.test' });
+  const names = ['misnamed.test', 'gitlab.test', 'api.test', 'audit.test', 'skip.test', 'pinned.test', 'ws.test', 'bad.test'];
   px = await startL7Proxy({
     policyYaml: policyYaml(up.port),
     resolver: mapResolver({ ...Object.fromEntries(names.map((n) => [n, ['127.0.0.1']])), 'new.test': [FAKE_PUBLIC] }),
@@ -187,6 +191,15 @@ describe('L7 inspection: tunnel checks', () => {
     const l = (await audit()).find((x) => x.rule === 'upstream_certificate');
     expect(l).toMatchObject({ host: 'bad.test', outcome: 'deny' });
     expect(String(l!.tls_error)).toMatch(/CERT|SIGNATURE|ISSUER/);
+    agent.destroy();
+  });
+
+  it('refuses an upstream whose (trusted) certificate names another host with 502 JSON', async () => {
+    const agent = tunnelAgent(px.port, 'misnamed.test', up.port, px.ca.certPem);
+    const r = await send({ agent, host: 'misnamed.test', port: up.port, path: '/' });
+    expect(r.status).toBe(502);
+    expect(r.json()).toMatchObject({ error: 'upstream_certificate' });
+    expect(String(r.json().reason)).toMatch(/ALTNAME|someone-else\.test/);
     agent.destroy();
   });
 

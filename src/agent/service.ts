@@ -60,6 +60,7 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     version: VERSION,
     onState: (s) => {
       set({ ...state, view: { ...state.view, connected: s.phase === 'connected' } });
+      ctx.setStatus('agent', { connected: s.phase === 'connected', gateway: where, server: s.server, error: s.error });
       if (s.phase === lastPhase) return;
       lastPhase = s.phase;
       if (s.phase === 'connected') {

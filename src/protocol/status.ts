@@ -53,5 +53,9 @@ export const statusSchema = z.object({
   }),
   enforcement: z.array(enforcementSchema),
   approvals: z.object({ pending: z.number().int() }),
+  // The chat bridge's connection to OpenClaw's gateway (absent when the bridge does not run, e.g. --no-sandbox).
+  agent: z
+    .object({ connected: z.boolean(), gateway: z.string(), server: z.string().nullable(), error: z.string().nullable() })
+    .optional(),
 });
 export type Status = z.infer<typeof statusSchema>;

@@ -54,6 +54,8 @@ describe('chat bridge in a real daemon against a real OpenClaw gateway', () => {
     expect(out).toMatchObject({ session: 'agent:main:main', state: 'final', reply: 'Hello world!' });
     expect(out.usage).toEqual({ input: 77, output: 3, total: 80 });
     expect(out.tool_calls).toBeUndefined();
+    const st = JSON.parse(String((await h.cli(['status', '--json'])).stdout));
+    expect(st.agent).toEqual({ connected: true, gateway: gw.url, server: '2026.9.6', error: null });
   });
 
   it('`clawdeck chat` prints the streamed reply as plain text', async () => {

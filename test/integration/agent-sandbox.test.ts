@@ -90,7 +90,7 @@ inference:
     expect(call).toMatchObject({ tokens_out: 4, estimated: false, status: 'done', provider: 'fake' });
     const chatCall = up.requests.find((q) => q.path === '/v1/chat/completions');
     expect(chatCall?.body?.stream).toBe(true);
-  });
+  }, 180_000);
 
   it('holds the agent’s web fetch to an unknown host; allowing it lets the same call finish', async () => {
     up.enqueue(fetchCall('/allowed'), { kind: 'stream', tokens: ['The page says ', 'pelican-4242.'] });
@@ -110,7 +110,7 @@ inference:
     expect(fetch.is_error).toBe(false);
     expect(fetch.result).toContain('pelican-4242');
     expect(out.reply).toBe('The page says pelican-4242.');
-  });
+  }, 180_000);
 
   it('denying the held fetch makes the agent see a refusal', async () => {
     up.enqueue(fetchCall('/denied'), { kind: 'stream', tokens: ['I was not allowed to fetch it.'] });
@@ -130,7 +130,7 @@ inference:
     const toolMsgs = (last.body?.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'tool');
     expect(JSON.stringify(toolMsgs.at(-1))).toMatch(/403|denied|refused|blocked/i);
     expect(out.reply).toBe('I was not allowed to fetch it.');
-  });
+  }, 180_000);
 
   it('keeps the session history across down and up', async () => {
     expect((await h.cli(['down'], { timeout: 120_000 })).exitCode).toBe(0);
@@ -142,5 +142,5 @@ inference:
     }, 'history back after up', 120_000);
     expect(snap.chat.messages.some((m) => m.role === 'user' && m.text === 'What does the page say?')).toBe(true);
     expect(snap.chat.messages.some((m) => m.role === 'assistant' && m.text === 'The page says pelican-4242.')).toBe(true);
-  });
+  }, 600_000);
 });

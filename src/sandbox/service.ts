@@ -15,7 +15,8 @@ import { gatewayToken, readImageRecord, sandboxConfigDir, sandboxNames, sandboxS
 import { gatewayReady } from './gateway-ready.js';
 import { notApplicable, openEgressTarget, runProbe, toEnforcement, visibleEnv } from './probe.js';
 
-const READY_TIMEOUT_MS = 120_000;
+// OpenClaw needs ~17 CPU-seconds to boot; on a busy 2-CPU host that can take minutes.
+const READY_TIMEOUT_MS = 300_000;
 
 export interface SandboxService extends Service {
   // Settles when the background start finished (running, or failed with the status saying why).
@@ -110,24 +111,39 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
     set({ state: 'starting', container: names.container, detail: 'starting container' });
     const tStart = Date.now();
     const id = await startContainer(docker, containerSpec(ctx.paths, bp, bp.tag, gatewayToken(ctx.paths)), ctx.paths);
-    // Gateway readiness through gateway.sock (the relay inside forwards to 127.0.0.1:18789).
     const deadline = Date.now() + READY_TIMEOUT_MS;
+    // The probe needs only the relay and the launcher's Landlock report, both there before OpenClaw starts:
+    // it runs while the gateway boots, so proving costs no time on the way to ready.
+    const proving = (async () => {
+      while (!(await launcherLine(docker, id))) {
+        if (stopped || Date.now() > deadline) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await prove(id);
+    })();
+    proving.catch(() => {}); // awaited (and so reported) below
+    // Gateway readiness through gateway.sock (the relay inside forwards to 127.0.0.1:18789).
+    let polls = 0;
     for (;;) {
       if (stopped) return;
       if (await gatewayReady(ctx.paths.gatewaySocket)) break;
+      if (polls++ % 8 !== 0) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
       const st = await docker.getContainer(id).inspect();
       if (!st.State.Running) {
         throw new ClawdeckError('SANDBOX_EXITED', `the sandbox exited (code ${st.State.ExitCode}) before the gateway was ready: ${await logsTail(docker, id)}`, {
           hint: st.State.ExitCode === 78 ? 'Landlock is required by the policy (landlock.compatibility: hard_requirement) but the kernel cannot enforce it' : `docker logs ${names.container}`,
         });
       }
-      if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', 'the OpenClaw gateway did not become ready in 120s', { hint: `docker logs ${names.container}` });
+      if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', `the OpenClaw gateway did not become ready in ${READY_TIMEOUT_MS / 1000}s`, { hint: `docker logs ${names.container}` });
       await new Promise((r) => setTimeout(r, 250));
     }
     const readyS = (Date.now() - tStart) / 1000;
     set({ state: 'running', detail: `gateway ready ${readyS.toFixed(1)}s after container start; proving enforcement` });
     ctx.log.info('sandbox ready', { container: names.container, seconds: readyS });
-    await prove(id);
+    await proving;
     set({ detail: `gateway ready ${readyS.toFixed(1)}s after container start` });
   };
 

@@ -216,8 +216,10 @@ export class Inspector {
     };
     const handshake = setTimeout(() => tls.destroy(new Error('TLS handshake did not complete in time')), core.headerTimeoutMs);
     handshake.unref();
+    let secured = false;
     tls.on('error', (err: NodeJS.ErrnoException) => {
-      if (!tls.encrypted || tunnel.requests === 0) {
+      // Only a failed handshake is a refusal; a reset after it is just the end of the tunnel (its close line follows).
+      if (!secured) {
         const reason = sniProblem ?? `TLS handshake with the sandbox failed: ${err.code ?? ''} ${err.message}`.trim();
         core.audit.write({
           event: 'decision', conn: dest.conn, host: dest.host, port: dest.port, ip: adm.ip, scheme: 'https', outcome: 'deny', by: 'proxy',
@@ -229,6 +231,7 @@ export class Inspector {
     tls.on('close', finish);
     client.on('close', finish);
     tls.once('secure', () => {
+      secured = true;
       clearTimeout(handshake);
       tls.setTimeout(core.idleTimeoutMs, () => finish());
       this.http.emit('connection', tls);

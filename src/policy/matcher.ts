@@ -96,28 +96,24 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   const restricted = addr ? restrictedClass(addr) : null;
 
   const byHost = candidatesFor(c, host);
+  // `named`: endpoints for this host and port; `live`: those whose allowed_ips also admit a restricted address.
+  // Deny rules come from `named` (an address never exempts a host from a deny); allows only from `live`.
+  const named: CompiledEndpoint[] = [];
   const live: CompiledEndpoint[] = [];
   for (const ep of byHost) {
     if (!ep.ports.has(req.port)) continue;
     if (ep.expiresAt !== null && ep.expiresAt <= now) continue;
+    named.push(ep);
     if (restricted && !(ep.allowedIps && addr && inCidrs(addr, ep.allowedIps))) continue;
     live.push(ep);
   }
   if (addr && c.hostless.length) {
     for (const ep of c.hostless) {
-      if (ep.ports.has(req.port) && (ep.expiresAt === null || ep.expiresAt > now) && inCidrs(addr, ep.allowedIps!)) live.push(ep);
+      if (ep.ports.has(req.port) && (ep.expiresAt === null || ep.expiresAt > now) && inCidrs(addr, ep.allowedIps!)) {
+        named.push(ep);
+        live.push(ep);
+      }
     }
-  }
-
-  if (!live.length) {
-    const closest = closestFor(c, host, byHost);
-    if (restricted && addr && c.unknownHosts === 'ask' && inCidrs(addr, c.askPrivate)) {
-      return decision('ask', 'default', `no rule allows ${host}:${req.port}; ${ipText} is ${restricted} (asked: clawdeck.ask_private)`, closest);
-    }
-    if (restricted) {
-      return decision('deny', 'private-address', `${host} resolves to ${ipText} (${restricted}); only a rule that lists it in allowed_ips may reach it`, closest);
-    }
-    return decision(c.unknownHosts, 'default', `no rule allows ${host}:${req.port}`, closest);
   }
 
   const r: L7 = {
@@ -130,7 +126,7 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
 
   // Deny first: an outright deny, or (for requests) a matching deny rule.
   let auditDeny: PolicyDecision | undefined;
-  for (const ep of live) {
+  for (const ep of named) {
     if (!applies(ep, r)) continue;
     let hit = ep.totalDeny;
     if (!hit && r.on) for (const d of ep.denies) if (matchesL7(d, r)) hit = true;
@@ -140,6 +136,17 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
     auditDeny ??= decision('allow', ep.id, `${reason} (enforcement: audit, let through)`, null, true);
   }
   if (auditDeny) return auditDeny;
+
+  if (!live.length) {
+    const closest = closestFor(c, host, byHost);
+    if (restricted && addr && c.unknownHosts === 'ask' && inCidrs(addr, c.askPrivate)) {
+      return decision('ask', 'default', `no rule allows ${host}:${req.port}; ${ipText} is ${restricted} (asked: clawdeck.ask_private)`, closest);
+    }
+    if (restricted) {
+      return decision('deny', 'private-address', `${host} resolves to ${ipText} (${restricted}); only a rule that lists it in allowed_ips may reach it`, closest);
+    }
+    return decision(c.unknownHosts, 'default', `no rule allows ${host}:${req.port}`, closest);
+  }
 
   let refusedBy: CompiledEndpoint | undefined;
   for (const ep of live) {

@@ -182,6 +182,16 @@ describe('decide', () => {
     expect(decide(strict.compiled, { host: 'internal.test', port: 8080, ip: '127.0.0.1' }).verdict).toBe('deny');
   });
 
+  it('a deny rule for a host beats an allow that lists the private address in allowed_ips', () => {
+    const r = loadPolicyText(
+      'version: 1\nnetwork_policies:\n  a:\n    endpoints:\n      - host: db.test\n        port: 5432\n        allowed_ips: [127.0.0.1/32]\n  d:\n    endpoints:\n      - host: db.test\n        port: 5432\n        access: full\n        deny_rules: [{ method: "*", path: "/**" }]\n',
+      'p.yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    expect(decide(r.compiled, { host: 'db.test', port: 5432, ip: '127.0.0.1' })).toMatchObject({ verdict: 'deny', rule: 'd/endpoints[0]' });
+    expect(decide(r.compiled, { host: 'db.test', port: 5432, ip: PUB })).toMatchObject({ verdict: 'deny', rule: 'd/endpoints[0]' });
+  });
+
   it('rejects a malformed ask_private range with its position', () => {
     const r = loadPolicyText('version: 1\nclawdeck:\n  ask_private: [127.0.0.0/99]\n', 'p.yaml');
     expect(r.ok).toBe(false);

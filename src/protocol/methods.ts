@@ -38,12 +38,11 @@ export const methods = {
   'policy.preset.list': policyMethods['policy.preset.list'],
   'policy.endpoint.toggle': policyMethods['policy.endpoint.toggle'],
   'policy.endpoint.delete': policyMethods['policy.endpoint.delete'],
-  // Chat bridge to the OpenClaw gateway (schemas in chat.ts). chat.session is the TUI's name for chat.switch.
+  // Chat bridge to the OpenClaw gateway (schemas in chat.ts).
   'chat.send': chatMethods['chat.send'],
   'chat.abort': chatMethods['chat.abort'],
   'chat.sessions': chatMethods['chat.sessions'],
   'chat.switch': chatMethods['chat.switch'],
-  'chat.session': chatMethods['chat.switch'],
   'chat.new': chatMethods['chat.new'],
   'chat.history': chatMethods['chat.history'],
   // Test-only (daemon started with CLAWDECK_TEST_HOOKS=1): replace one snapshot part / stream synthetic load.

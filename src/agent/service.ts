@@ -174,7 +174,6 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
   });
   const onSwitch = async (p: { session: string }) => ({ session: await switchTo(p.session) });
   ctx.server.handle('chat.switch', onSwitch);
-  ctx.server.handle('chat.session', onSwitch);
   ctx.server.handle('chat.new', async (p) => {
     const key = canonicalSessionKey(p?.session ?? `chat-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`);
     await call('sessions.create', { key });

@@ -15,6 +15,16 @@ export const dropSet = (connectionHeader: string | string[] | undefined): Set<st
   return s;
 };
 
+// An upstream response's raw headers minus hop-by-hop ones, for writeHead (order and case kept).
+export const endToEndHeaders = (ures: IncomingMessage): string[] => {
+  const udrop = dropSet(ures.headers.connection);
+  const raw: string[] = [];
+  for (let i = 0; i < ures.rawHeaders.length; i += 2) {
+    if (!udrop.has(ures.rawHeaders[i]!.toLowerCase())) raw.push(ures.rawHeaders[i]!, ures.rawHeaders[i + 1]!);
+  }
+  return raw;
+};
+
 // Request smuggling guards on top of llhttp's: one framing header, one value, only plain "chunked".
 export const smuggling = (req: IncomingMessage): string | undefined => {
   let cl = 0;
@@ -129,12 +139,7 @@ const forward = (
   req.on('data', (c: Buffer) => (up += c.length));
   req.pipe(ureq);
   ureq.on('response', (ures) => {
-    const udrop = dropSet(ures.headers.connection);
-    const raw: string[] = [];
-    for (let i = 0; i < ures.rawHeaders.length; i += 2) {
-      if (!udrop.has(ures.rawHeaders[i]!.toLowerCase())) raw.push(ures.rawHeaders[i]!, ures.rawHeaders[i + 1]!);
-    }
-    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, raw);
+    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEndHeaders(ures));
     ures.on('data', (c: Buffer) => (down += c.length));
     ures.pipe(res);
     ures.on('error', () => res.destroy());

@@ -8,7 +8,7 @@ import type { PolicyDecision } from '../policy/engine-types.js';
 import type { SandboxCa } from './sandbox-ca.js';
 import type { Admission, Destination } from './admission.js';
 import { riskHints, ruleHint } from './admission.js';
-import { dropSet, smuggling } from './forward.js';
+import { dropSet, endToEndHeaders, smuggling } from './forward.js';
 import { splitHostPort } from './host-check.js';
 import { normalizePath } from './path-normalize.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
@@ -352,12 +352,7 @@ export class Inspector {
     req.pipe(ureq);
     req.resume();
     ureq.on('response', (ures) => {
-      const udrop = dropSet(ures.headers.connection);
-      const raw: string[] = [];
-      for (let i = 0; i < ures.rawHeaders.length; i += 2) {
-        if (!udrop.has(ures.rawHeaders[i]!.toLowerCase())) raw.push(ures.rawHeaders[i]!, ures.rawHeaders[i + 1]!);
-      }
-      res.writeHead(ures.statusCode ?? 502, ures.statusMessage, raw);
+      res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEndHeaders(ures));
       ures.pipe(res);
       ures.on('error', () => res.destroy());
     });

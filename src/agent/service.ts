@@ -17,6 +17,9 @@ import {
   type ChatState,
 } from './chat-state.js';
 import { collectRunUsage, RunTracker } from './runs.js';
+import { approvalRegistry } from '../daemon/approval-registry.js';
+import { resolveExecApproval, watchExecApprovals } from './exec-approvals.js';
+import { ExecQueue } from './exec-queue.js';
 
 // The running chat bridge, as services.ts and later services (exec approvals) see it.
 export interface AgentService extends Service {
@@ -58,6 +61,8 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     target,
     token: tokenReader(ctx.paths, ctx.config),
     version: VERSION,
+    // OpenClaw routes exec approval prompts to this connection (else a command that needs approval is denied at once).
+    execApprovals: true,
     onState: (s) => {
       set({ ...state, view: { ...state.view, connected: s.phase === 'connected' } });
       ctx.setStatus('agent', { connected: s.phase === 'connected', gateway: where, server: s.server, error: s.error });
@@ -100,6 +105,29 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     }
   };
   client.onConnected(() => void resume());
+
+  // OpenClaw exec approvals in clawdeck's one queue (beside held egress connections).
+  const sentText = new Map<string, string>();
+  const execQueue: ExecQueue = new ExecQueue({
+    timeoutMs: ctx.config.agent.exec_approvals.timeout,
+    publish: (items) => execSource.publish(items),
+    onNew: (item) => {
+      ctx.server.broadcast('approval.new', item);
+      ctx.log.info('exec waiting for approval', { id: item.id, command: item.command, session: item.session });
+    },
+    onResolved: (item, decision, by) => {
+      ctx.server.broadcast('approval.resolved', { id: item.id, item, decision, by, released: 1 });
+      ctx.log.info('exec approval resolved', { id: item.id, decision, by });
+    },
+    resolve: (id, decision) => resolveExecApproval(client, id, decision),
+    chatText: (runId) => sentText.get(runId),
+  });
+  const execSource = approvalRegistry(ctx).source('exec', (id, decision, by) => execQueue.decide(id, decision, by));
+  const unwatch = watchExecApprovals(client, {
+    requested: (p) => execQueue.requested(p),
+    resolved: (p) => execQueue.resolved(p),
+    replay: (list) => execQueue.replay(list),
+  });
 
   const finishRun = async (runId: string, session: string, p: Record<string, unknown>): Promise<void> => {
     const run = runs.take(runId);
@@ -155,6 +183,8 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     const r = await call<{ runId?: string }>('chat.send', { sessionKey: session, message: p.text, idempotencyKey });
     const runId = String(r.runId ?? idempotencyKey);
     runs.start(runId);
+    sentText.set(runId, p.text);
+    if (sentText.size > 200) sentText.delete(sentText.keys().next().value!);
     if (session === state.view.session) set(addUserMessage(state, `user:${idempotencyKey}`, p.text));
     return { run_id: runId, session };
   });
@@ -191,6 +221,10 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
   return {
     name: 'agent',
     client,
-    stop: async () => client.stop(),
+    stop: async () => {
+      unwatch();
+      execQueue.close();
+      client.stop();
+    },
   };
 };

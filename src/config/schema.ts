@@ -98,7 +98,17 @@ const sandboxSchema = z.strictObject({
 
 // The chat bridge: by default the sandbox's gateway (relay socket); gateway_url/gateway_socket point it at
 // an external OpenClaw gateway instead (tests, --no-sandbox setups).
+// OpenClaw exec approvals in the sandbox (tools.exec in its config): ask = allowlist + a person decides misses
+// (on-miss) or every command (always) in clawdeck's queue; a request nobody answers within `timeout` is denied.
+// off = no prompts (commands run inside the sandbox; egress is still policed); allowlist/deny = never ask.
+export const execApprovalsSchema = z.strictObject({
+  mode: z.enum(['ask', 'off', 'allowlist', 'deny']).default('ask'),
+  ask: z.enum(['on-miss', 'always']).default('on-miss'),
+  timeout: durationSchema.default(120_000),
+});
+
 const agentSchema = z.strictObject({
+  exec_approvals: execApprovalsSchema.default(execApprovalsSchema.parse({})),
   gateway_url: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
   gateway_socket: z.string().optional(),
   // File holding the gateway token (default: the sandbox's, see src/agent/target.ts); or an env var name.

@@ -3,6 +3,7 @@ import type { DaemonContext, Service } from '../daemon/context.js';
 import type { PolicyEngine } from '../policy/engine-types.js';
 import type { ApprovalItem } from '../protocol/approvals.js';
 import { ClawdeckError } from '../protocol/errors.js';
+import { approvalRegistry } from '../daemon/approval-registry.js';
 import { AuditLog } from './audit-log.js';
 import { HoldQueue } from './hold-queue.js';
 import { ProxyCore } from './proxy-core.js';
@@ -60,7 +61,7 @@ export const testDialerFromEnv = (env: NodeJS.ProcessEnv = process.env): Dialer 
   };
 };
 
-// Starts the egress proxy on proxy.listen and the sandbox socket, and serves approvals.list / approvals.decide.
+// Starts the egress proxy on proxy.listen and the sandbox socket, and feeds its held items to the daemon's approval registry.
 export const startEgress = async (
   ctx: DaemonContext,
   policy: PolicyEngine,
@@ -82,13 +83,9 @@ export const startEgress = async (
     });
   }
   const audit = new AuditLog(paths.auditLog);
-  // Other kinds (exec approvals) may share the published list: keep theirs, replace ours.
-  const publish = (mine: ApprovalItem[]): void => {
-    const others = ctx.store.current.approvals.filter((i) => i.kind !== 'egress');
-    const all = [...others, ...mine];
-    ctx.store.patch('approvals', all);
-    ctx.setStatus('approvals', { pending: all.length });
-  };
+  // One queue for every kind (exec approvals too): the registry merges, publishes and dispatches decisions.
+  const source = approvalRegistry(ctx).source('egress', (id, decision, by) => queue.decide(id, decision, by));
+  const publish = (mine: ApprovalItem[]): void => source.publish(mine);
   const queue = new HoldQueue({
     holdTimeoutMs: config.proxy.hold_timeout,
     policy,
@@ -127,8 +124,6 @@ export const startEgress = async (
     });
   }
   ctx.setStatus('proxy', { listen });
-  ctx.server.handle('approvals.list', () => ctx.store.current.approvals);
-  ctx.server.handle('approvals.decide', (p, client) => queue.decide(p.id, p.decision, p.by ?? `operator:${client.name}`));
   ctx.log.info('egress proxy listening', { listen, socket: paths.egressSocket });
   return {
     name: 'egress',

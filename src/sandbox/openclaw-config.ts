@@ -9,7 +9,22 @@ export const INFERENCE_BASE_URL = 'http://inference.local/v1';
 export const DEFAULT_MODEL = 'nvidia/nemotron-3-super-120b-a12b';
 export const DUMMY_API_KEY = 'clawdeck-no-key-here';
 
+// clawdeck's agent.exec_approvals, as far as OpenClaw's config carries it (the timeout is clawdeck's own).
+export interface ExecApprovalsOptions {
+  mode: 'ask' | 'off' | 'allowlist' | 'deny';
+  ask: 'on-miss' | 'always';
+}
+
+// OpenClaw's tools.exec policy keys (docs/tools/exec-approvals.md): mode "ask" = allowlist + ask on a miss;
+// ask "always" has no mode equivalent, so it keeps the legacy security/ask pair (and no mode, or OpenClaw rejects it).
+export const execPolicyFor = (o: ExecApprovalsOptions): Record<string, string> => {
+  if (o.mode === 'ask') return o.ask === 'always' ? { security: 'allowlist', ask: 'always' } : { mode: 'ask' };
+  return { mode: o.mode === 'off' ? 'full' : o.mode };
+};
+
 export interface OpenClawConfigOptions {
+  // Default: ask on an allowlist miss (clawdeck denies it when nobody answers within agent.exec_approvals.timeout).
+  execApprovals?: ExecApprovalsOptions;
   model?: string;
   contextWindow?: number;
   maxTokens?: number;
@@ -50,6 +65,10 @@ export const buildOpenClawConfig = (o: OpenClawConfigOptions = {}): Record<strin
     agents: { defaults: { model: { primary: `inference/${model}` } } },
     // web_fetch through clawdeck's egress proxy (HTTP_PROXY): the proxy resolves names (policy, hosts file, hold
     // queue); without this OpenClaw resolves locally and fails, since the sandbox has no DNS.
-    tools: { web: { fetch: { useTrustedEnvProxy: true } } },
+    // exec approvals: the daemon's gateway client (cap exec-approvals) puts each ask in clawdeck's approval queue.
+    tools: {
+      web: { fetch: { useTrustedEnvProxy: true } },
+      exec: execPolicyFor(o.execApprovals ?? { mode: 'ask', ask: 'on-miss' }),
+    },
   };
 };

@@ -106,7 +106,7 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
     const rules = landlockRulesFrom(ctx.paths.policyFile, bp.dir, bp.default_policy);
     const etc = sandboxConfigDir(ctx.paths);
     mkdirSync(etc, { recursive: true, mode: 0o755 });
-    writeFileSync(join(etc, 'openclaw.json'), JSON.stringify(buildOpenClawConfig(), null, 2) + '\n', { mode: 0o644 });
+    writeFileSync(join(etc, 'openclaw.json'), JSON.stringify(buildOpenClawConfig({ execApprovals: ctx.config.agent.exec_approvals }), null, 2) + '\n', { mode: 0o644 });
     writeFileSync(join(etc, 'landlock.rules'), formatRules(rules), { mode: 0o644 });
     set({ state: 'starting', container: names.container, detail: 'starting container' });
     const tStart = Date.now();

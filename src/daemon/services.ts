@@ -20,7 +20,7 @@ export const startServices = async (ctx: DaemonContext): Promise<Service[]> => {
   services.push(await startInference(ctx));
   // Sandbox: image build, hardened container, gateway readiness and the enforcement probe run in the background
   // (status.sandbox shows progress). With --no-sandbox it only marks every enforcement layer n/a.
-  services.push(await startSandbox(ctx));
+  services.push(await startSandbox(ctx, policy));
   // Chat bridge to OpenClaw's gateway (after the sandbox, whose relay socket it connects to; it retries in the
   // background until that socket appears). With --no-sandbox only when config.agent names an external gateway.
   if (!ctx.options.noSandbox || hasExternalGateway(ctx.config)) services.push(await startAgent(ctx));

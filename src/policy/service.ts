@@ -17,6 +17,10 @@ export interface PolicyService extends PolicyEngine, Service {
   engine: FilePolicyEngine;
   // Resolves when the file watcher is ready (tests, benchmarks).
   watching: Promise<void>;
+  // The sandbox (re)started with engine.live.policy: its static sections are in force (clears the restart notice).
+  sandboxStarted(): void;
+  // Why the file was rejected at daemon start (the deny-all fallback is in force); empty once a valid policy is live.
+  startErrors(): YamlIssue[];
 }
 
 // Used only when the file is invalid at start: nothing is allowed until it is fixed.
@@ -141,6 +145,11 @@ export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> =>
     name: 'policy',
     engine,
     watching: watcher.ready,
+    sandboxStarted: () => {
+      engine.markSandboxStarted();
+      publish(engine);
+    },
+    startErrors: () => (fallback ? startErrors : []),
     get generation() {
       return engine.generation;
     },

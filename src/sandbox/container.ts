@@ -6,6 +6,7 @@ import { parseSize, type Blueprint } from './blueprint.js';
 import { GATEWAY_PORT, INFERENCE_PORT } from './openclaw-config.js';
 import { sandboxConfigDir, sandboxNames } from './state.js';
 import { sandboxTrustEnv } from '../egress/sandbox-trust.js';
+import { gatewayCmd } from './stale-locks.js';
 
 // seccomp/clawdeck.json, next to blueprints/ (see seccomp/README.md for every denied call).
 export const seccompProfile = (blueprintDir: string): string =>
@@ -52,6 +53,10 @@ export const containerSpec = (paths: Paths, bp: Blueprint, image: string, token:
     User: '1000:1000',
     WorkingDir: '/sandbox',
     Env: sandboxEnv(token),
+    // The image's launcher ENTRYPOINT runs this: clear the last gateway's stale lock files and lease, then the gateway.
+    Cmd: gatewayCmd(),
+    // Stable across containers: OpenClaw records its hostname in its locks and only reclaims same-host dead owners.
+    Hostname: container,
     Labels: { 'org.clawdeck.home': paths.stateDir, 'org.clawdeck.home-id': homeId },
     HostConfig: {
       NetworkMode: 'none',
@@ -79,10 +84,13 @@ const ignore404 = (e: unknown): void => {
   if (code !== 404 && code !== 304) throw e;
 };
 
+// SIGTERM, then this long before SIGKILL: the gateway needs a few seconds (more on a busy host) to release its locks.
+export const STOP_GRACE_S = 20;
+
 // Stops and removes this home's container (if any); the /sandbox volume stays.
 export const removeContainer = async (docker: Docker, paths: Paths): Promise<void> => {
   const c = docker.getContainer(sandboxNames(paths).container);
-  await c.stop({ t: 5 }).catch(ignore404);
+  await c.stop({ t: STOP_GRACE_S }).catch(ignore404);
   await c.remove({ force: true }).catch(ignore404);
 };
 

@@ -10,7 +10,7 @@ import { buildImage, inspectImage } from './image.js';
 import { extraCaFile } from './build-context.js';
 import { containerSpec, removeContainer, startContainer } from './container.js';
 import { buildOpenClawConfig } from './openclaw-config.js';
-import { formatRules, landlockRulesFrom } from './landlock-rules.js';
+import { formatRules, landlockRulesForStart, type SandboxPolicy } from './landlock-rules.js';
 import { gatewayToken, readImageRecord, sandboxConfigDir, sandboxNames, sandboxStateDir, writeImageRecord } from './state.js';
 import { gatewayReady } from './gateway-ready.js';
 import { notApplicable, openEgressTarget, runProbe, toEnforcement, visibleEnv } from './probe.js';
@@ -45,7 +45,7 @@ const logsTail = async (docker: Docker, id: string): Promise<string> => {
 
 // The sandbox supervisor: build the image if needed, start the hardened container, wait for the gateway,
 // then prove each protection layer with a probe. All of it runs after start() returns (up must not block).
-export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = process.env): Promise<SandboxService> => {
+export const startSandbox = async (ctx: DaemonContext, policy: SandboxPolicy, env: NodeJS.ProcessEnv = process.env): Promise<SandboxService> => {
   if (ctx.options.noSandbox) {
     ctx.setStatus('enforcement', notApplicable('started with --no-sandbox'));
     return { name: 'sandbox', stop: async () => {}, ready: Promise.resolve() };
@@ -103,7 +103,8 @@ export const startSandbox = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = 
     const bp = loadBlueprint(ctx.config.sandbox.blueprint, ctx.config.sandbox.base_image);
     await ensureImage(bp);
     if (stopped) return;
-    const rules = landlockRulesFrom(ctx.paths.policyFile, bp.dir, bp.default_policy);
+    // The validated policy in force (a save during the image build included); marks its static sections live.
+    const rules = landlockRulesForStart(policy);
     const etc = sandboxConfigDir(ctx.paths);
     mkdirSync(etc, { recursive: true, mode: 0o755 });
     writeFileSync(join(etc, 'openclaw.json'), JSON.stringify(buildOpenClawConfig({ execApprovals: ctx.config.agent.exec_approvals }), null, 2) + '\n', { mode: 0o644 });

@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultBlueprintDir } from '../../../src/sandbox/blueprint.js';
-import { formatRules, landlockRulesFrom } from '../../../src/sandbox/landlock-rules.js';
+import { formatRules, landlockRulesForStart, landlockRulesFrom, type SandboxPolicy } from '../../../src/sandbox/landlock-rules.js';
+import { FilePolicyEngine } from '../../../src/policy/engine.js';
+import type { YamlIssue } from '../../../src/config/yaml-validate.js';
 
 const tmp = (name: string, text: string): string => {
   const f = join(mkdtempSync(join(tmpdir(), 'll-')), name);
@@ -29,5 +31,32 @@ describe('landlock rules from the policy', () => {
   it('A broken policy refuses to start the sandbox with file:line:col', () => {
     const f = tmp('policy.yaml', 'version: 1\nfilesystem_policy:\n  read_write: [relative/path]\n');
     expect(() => landlockRulesFrom(f, defaultBlueprintDir(), 'policy.yaml')).toThrow(/policy\.yaml:3:\d+/);
+  });
+
+  it('At container start the rules come from the policy in force (not the file on disk) and its static sections become live', async () => {
+    const f = tmp('policy.yaml', 'version: 1\nfilesystem_policy:\n  read_write: [/sandbox]\n');
+    const engine = await FilePolicyEngine.open(f);
+    // A static change saved while the sandbox was not yet started (e.g. during the image build): pending a restart.
+    await engine.applyText('version: 1\nfilesystem_policy:\n  read_write: [/sandbox, /tmp]\nlandlock:\n  compatibility: hard_requirement\n');
+    expect(engine.staticPending().length).toBeGreaterThan(0);
+    // The file on disk now differs from the policy in force (a broken save the engine rejected keeps the last good one).
+    writeFileSync(f, 'version: 1\nfilesystem_policy:\n  read_write: [relative/path]\n');
+    let marked = 0;
+    const handle: SandboxPolicy = { engine, startErrors: () => [], sandboxStarted: () => (marked++, engine.markSandboxStarted()) };
+    const r = landlockRulesForStart(handle);
+    expect(r).toMatchObject({ compat: 'hard_requirement', readWrite: ['/sandbox', '/tmp'], source: f });
+    expect(marked).toBe(1);
+    expect(engine.staticPending()).toEqual([]);
+    expect(engine.notice()).toBeNull();
+    engine.stop();
+  });
+
+  it('A policy invalid since daemon start (deny-all fallback in force) refuses to start the sandbox with file:line:col', async () => {
+    const f = tmp('policy.yaml', 'version: 1\n');
+    const engine = await FilePolicyEngine.open(f);
+    const errors: YamlIssue[] = [{ file: f, line: 3, col: 17, message: 'must be an absolute path' }];
+    const handle: SandboxPolicy = { engine, startErrors: () => errors, sandboxStarted: () => engine.markSandboxStarted() };
+    expect(() => landlockRulesForStart(handle)).toThrow(/policy\.yaml:3:17: must be an absolute path/);
+    engine.stop();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
+import { execa } from 'execa';
 import { makeHome, type TestHome } from '../helpers/home.js';
 import { docker, dockerAvailable, ensureBaseImage, dexec } from '../helpers/docker.js';
 import { sandboxNames } from '../../src/sandbox/state.js';
@@ -139,6 +140,21 @@ describe.skipIf(!hasDocker)('sandbox: hardened container with proven enforcement
     const img = await docker.getImage(insp.Image).inspect();
     expect(JSON.stringify(img)).not.toContain(FAKE_KEY);
   });
+
+  it('up after an unclean stop (gateway killed, its lock files and owner lease left on /sandbox) starts the gateway again', async () => {
+    // SIGKILL: no shutdown, as when the stop grace runs out on a busy host.
+    await docker.getContainer(container).kill();
+    const { volume } = sandboxNames(home.paths);
+    const leftover = await execa('docker', ['run', '--rm', '--entrypoint', '/bin/sh', '-v', `${volume}:/sandbox`, loadBlueprint().tag, '-c',
+      'ls /sandbox/.openclaw/tmp/openclaw-*/; node --no-warnings -e "const d=new (require(\'node:sqlite\').DatabaseSync)(\'/sandbox/.openclaw/state/openclaw.sqlite\');console.log(\'leases=\'+d.prepare(\'select count(*) n from state_leases where scope=?\').get(\'gateway-owner\').n)"'], { reject: false });
+    expect(leftover.stdout).toMatch(/gateway\.\w+\.lock\n/);
+    expect(leftover.stdout).toContain('leases=1');
+    expect((await home.cli(['down'])).exitCode).toBe(0);
+    const up = await home.cli(['up', '--json'], { env: { NVIDIA_API_KEY: FAKE_KEY }, timeout: 300_000 });
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const st = JSON.parse((await home.cli(['status', '--json'])).stdout) as Status;
+    expect(st.sandbox.state, st.sandbox.detail).toBe('running');
+  }, 400_000);
 
   it('down keeps /sandbox data for the next up; down --purge removes it', async () => {
     expect((await dexec(container, ['sh', '-c', 'echo kept > /sandbox/keep.txt'])).exitCode).toBe(0);

@@ -19,6 +19,9 @@ const modelOf = (s: Snapshot): string =>
   s.status.inference.providers.find((p) => p.name === s.status.inference.default_provider)?.models[0] ??
   s.status.inference.default_provider;
 
+// Room for the build/start detail; the rest of the line (enforcement, model, budget) follows it.
+const DETAIL_MAX = 80;
+
 // The one-line summary across the top: connection, pending count, sandbox, proven enforcement, model, budget.
 export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean): Line => {
   const t = theme.tokens;
@@ -30,6 +33,9 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean)
   out.push(sep, { text: `${n} pending`, color: n ? t.warn : t.muted, bold: n > 0, inverse: n > 0 && !theme.color });
   const sb = s.status.sandbox.state;
   out.push(sep, { text: `sandbox ${sb}`, color: sb === 'running' ? t.ok : sb === 'failed' ? t.error : sb === 'disabled' ? t.muted : t.warn });
+  // Build and start progress (image build steps, container start) while the operator waits for it.
+  const detail = s.status.sandbox.detail;
+  if ((sb === 'building' || sb === 'starting') && detail) out.push({ text: `: ${detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail}`, color: t.warn });
   for (const e of s.status.enforcement) {
     const mark = e.state === 'proven' ? '+' : e.state === 'failed' ? '!' : '-';
     out.push({ text: ` ${e.layer}${mark}`, color: e.state === 'proven' ? t.ok : e.state === 'failed' ? t.error : t.muted });

@@ -34,7 +34,8 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean)
   const sb = s.status.sandbox.state;
   out.push(sep, { text: `sandbox ${sb}`, color: sb === 'running' ? t.ok : sb === 'failed' ? t.error : sb === 'disabled' ? t.muted : t.warn });
   // Build and start progress (image build steps, container start) while the operator waits for it.
-  const detail = s.status.sandbox.detail;
+  // ("building: step 7/19 …" reads "sandbox building: step 7/19 …", not "building: building:")
+  const detail = s.status.sandbox.detail?.replace(/^(building|starting):\s*/, '');
   if ((sb === 'building' || sb === 'starting') && detail) out.push({ text: `: ${detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail}`, color: t.warn });
   for (const e of s.status.enforcement) {
     const mark = e.state === 'proven' ? '+' : e.state === 'failed' ? '!' : '-';

@@ -19,7 +19,7 @@ const live = (sandbox: Partial<Status['sandbox']>): LiveView => {
 describe('status bar', () => {
   it('shows the image build progress while the sandbox is building', () => {
     const f = show(<StatusBar live={live({ state: 'building', detail: 'building: step 7/19, context 54.2 MB, 42s — RUN npm install' })} width={200} meterInStatus={false} />);
-    expect(f).toContain('sandbox building: building: step 7/19, context 54.2 MB, 42s — RUN npm install');
+    expect(f).toContain('sandbox building: step 7/19, context 54.2 MB, 42s — RUN npm install');
   });
 
   it('shows what the start is doing while the sandbox is starting', () => {

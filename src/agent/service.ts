@@ -20,6 +20,7 @@ import { collectRunUsage, RunTracker } from './runs.js';
 import { approvalRegistry } from '../daemon/approval-registry.js';
 import { resolveExecApproval, watchExecApprovals } from './exec-approvals.js';
 import { ExecQueue } from './exec-queue.js';
+import { listExecAllowlist, revokeExecAllowEntry } from './exec-allowlist.js';
 
 // The running chat bridge, as services.ts and later services (exec approvals) see it.
 export interface AgentService extends Service {
@@ -177,6 +178,29 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     return session;
   };
 
+  // What "allow always" on exec items wrote into OpenClaw's allowlist: visible and revocable from clawdeck.
+  ctx.server.handle('approvals.exec_allowlist', async () => {
+    need();
+    try {
+      return await listExecAllowlist(client);
+    } catch (err) {
+      throw gatewayError('exec.approvals.get', err);
+    }
+  });
+  ctx.server.handle('approvals.exec_revoke', async (p) => {
+    need();
+    let removed: boolean;
+    try {
+      removed = await revokeExecAllowEntry(client, p.id);
+    } catch (err) {
+      throw gatewayError('exec.approvals.set', err);
+    }
+    if (!removed) {
+      throw new ClawdeckError('EXEC_ALLOW_NOT_FOUND', `OpenClaw's exec allowlist has no entry "${p.id}"`, { hint: 'list them with: clawdeck approvals exec-allowlist' });
+    }
+    ctx.log.info('exec allowlist entry revoked', { id: p.id });
+    return { removed };
+  });
   ctx.server.handle('chat.send', async (p) => {
     const session = canonicalSessionKey(p.session ?? state.view.session!);
     const idempotencyKey = randomUUID();

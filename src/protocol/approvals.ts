@@ -48,3 +48,16 @@ export const decideParamsSchema = z.strictObject({
   decision: decisionSchema,
   by: z.string().optional(),
 });
+
+// One command OpenClaw runs without asking (its exec allowlist; "allow always" on an exec item adds one).
+export const execAllowEntrySchema = z.object({
+  id: z.string(),
+  agent: z.string(),
+  // Executable path pattern; arg_pattern narrows it to arguments (OpenClaw writes an exact-argv hash for "always").
+  pattern: z.string(),
+  arg_pattern: z.string().nullable(),
+  source: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+  last_used_command: z.string().nullable(),
+});
+export type ExecAllowEntry = z.infer<typeof execAllowEntrySchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { statusSchema } from './status.js';
-import { approvalItemSchema, decideParamsSchema } from './approvals.js';
+import { approvalItemSchema, decideParamsSchema, execAllowEntrySchema } from './approvals.js';
 import { inferenceMethods } from './inference.js';
 import { policyMethods } from './policy.js';
 import { chatMethods } from './chat.js';
@@ -21,6 +21,9 @@ export const methods = {
   shutdown: { params: empty, result: z.object({ stopping: z.boolean() }) },
   'approvals.list': { params: empty, result: z.array(approvalItemSchema) },
   'approvals.decide': { params: decideParamsSchema, result: z.object({ released: z.number().int() }) },
+  // OpenClaw's exec allowlist through the gateway (what "allow always" on exec items wrote); revoke removes one entry.
+  'approvals.exec_allowlist': { params: empty, result: z.array(execAllowEntrySchema) },
+  'approvals.exec_revoke': { params: z.strictObject({ id: z.string().min(1) }), result: z.object({ removed: z.boolean() }) },
   // Inference router (schemas in inference.ts).
   'provider.list': inferenceMethods['provider.list'],
   'provider.add': inferenceMethods['provider.add'],

@@ -34,6 +34,8 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
   let h: TestHome;
   const news: ApprovalItem[] = [];
   let watcher: DaemonClient;
+  // Another operator client of the same gateway (what OpenClaw's own UI would be).
+  let gwClient: GatewayClient;
 
   beforeAll(async () => {
     await execa('npx', ['tsc', '-p', '.'], { cwd: join(import.meta.dirname, '..', '..'), reject: false });
@@ -52,10 +54,14 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
     watcher = await DaemonClient.connect(h.paths.socket, 'test-watch');
     watcher.onEvent((ev, data) => ev === 'approval.new' && news.push(data as ApprovalItem));
     await watcher.request('subscribe');
+    gwClient = new GatewayClient({ target: { kind: 'url', url: gw.url }, token: () => gw.token, version: '0.0.0-test' });
+    gwClient.start();
+    await gwClient.waitConnected(30_000);
   }, 180_000);
 
   afterAll(async () => {
     watcher?.close();
+    gwClient?.stop();
     await h?.cleanup();
     await gw?.stop();
     await up?.close();
@@ -114,22 +120,69 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
     expect((await list()).some((i) => i.id === item.id)).toBe(false);
   }, 120_000);
 
+  // OpenClaw offers "allow always" only for commands it can pin to a reusable allowlist pattern; running as root
+  // (this machine) every executable is writable, so it offers allow-once/deny only. clawdeck then says so clearly.
+  it('allow always: goes to OpenClaw when offered, else a clear usage error and the item keeps waiting', async () => {
+    const command = 'date +clawdeck-exec-always';
+    const { chat, item } = await askToRun(command);
+    const pending = (await gwClient.request('exec.approval.list', {})) as Rec[];
+    const offered = ((pending.find((p) => p.id === item.id)?.request as Rec | undefined)?.allowedDecisions as string[] | undefined) ?? [];
+    const r = await h.cli(['approvals', 'allow', item.id, '--scope', 'always']);
+    if (offered.includes('allow-always')) {
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const entries = JSON.parse(String((await h.cli(['approvals', 'exec-allowlist', '--json'])).stdout)) as { source: string | null }[];
+      expect(entries.some((e) => e.source === 'allow-always')).toBe(true);
+    } else {
+      expect(r.exitCode).toBe(2);
+      expect(String(r.stderr)).toContain('OpenClaw does not offer "allow-always" for this command');
+      expect((await list()).some((i) => i.id === item.id)).toBe(true);
+      expect((await h.cli(['approvals', 'allow', item.id])).exitCode).toBe(0);
+    }
+    expect(JSON.parse(String((await chat).stdout)).reply).toContain('clawdeck-exec-always');
+  }, 120_000);
+
+  it("OpenClaw's exec allowlist is visible and revocable from clawdeck; an allowlisted command is not asked", async () => {
+    const snap = (await gwClient.request('exec.approvals.get', {})) as Rec;
+    const file = snap.file as Rec;
+    const agents = { ...(file.agents as Rec), main: { allowlist: [{ id: 'clawdeck-test-date', pattern: '/usr/bin/date' }] } };
+    await gwClient.request('exec.approvals.set', { file: { ...file, agents }, baseHash: snap.hash });
+    const lr = await h.cli(['approvals', 'exec-allowlist', '--json']);
+    expect(lr.exitCode, String(lr.stderr)).toBe(0);
+    expect(JSON.parse(String(lr.stdout))).toEqual([
+      { id: 'clawdeck-test-date', agent: 'main', pattern: '/usr/bin/date', arg_pattern: null, source: null, last_used_at: null, last_used_command: null },
+    ]);
+    const human = await h.cli(['approvals', 'exec-allowlist']);
+    expect(String(human.stdout)).toMatch(/clawdeck-test-date\s+main\s+\/usr\/bin\/date/);
+
+    // allowlisted: runs without a queue item
+    const before = news.length;
+    up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command: 'date +clawdeck-exec-listed' }) } });
+    const ran = await h.cli(['chat', 'please run date', '--json', '--timeout', '2m']);
+    expect(ran.exitCode, String(ran.stderr)).toBe(0);
+    expect(JSON.parse(String(ran.stdout)).reply).toContain('tool said: clawdeck-exec-listed');
+    expect(news.slice(before)).toEqual([]);
+
+    const rv = await h.cli(['approvals', 'exec-revoke', 'clawdeck-test-date']);
+    expect(rv.exitCode, String(rv.stderr)).toBe(0);
+    expect(JSON.parse(String((await h.cli(['approvals', 'exec-allowlist', '--json'])).stdout))).toEqual([]);
+    const again = await h.cli(['approvals', 'exec-revoke', 'clawdeck-test-date']);
+    expect(again.exitCode).toBe(1);
+    expect(String(again.stderr)).toContain('has no entry "clawdeck-test-date"');
+    // revoked: asked again
+    const third = await askToRun('date +clawdeck-exec-revoked');
+    expect((await h.cli(['approvals', 'deny', third.item.id])).exitCode).toBe(0);
+    expect((await third.chat).exitCode).toBe(0);
+  }, 180_000);
+
   it('resolved by another gateway client (OpenClaw UI) → the item disappears from the queue', async () => {
     const { chat, item } = await askToRun('echo clawdeck-exec-elsewhere');
-    const other = new GatewayClient({ target: { kind: 'url', url: gw.url }, token: () => gw.token, version: '0.0.0-test' });
-    other.start();
-    try {
-      await other.waitConnected(30_000);
-      await other.request('exec.approval.resolve', { id: item.id, decision: 'deny' });
-      await waitFor(async () => !(await list()).some((i) => i.id === item.id), 'exec item gone after resolve elsewhere', 20_000);
-      const st = JSON.parse(String((await h.cli(['status', '--json'])).stdout));
-      expect(st.approvals.pending).toBe(0);
-      const late = await h.cli(['approvals', 'allow', item.id]);
-      expect(late.exitCode).not.toBe(0);
-      expect(String(late.stderr)).toMatch(/no pending approval/);
-    } finally {
-      other.stop();
-    }
+    await gwClient.request('exec.approval.resolve', { id: item.id, decision: 'deny' });
+    await waitFor(async () => !(await list()).some((i) => i.id === item.id), 'exec item gone after resolve elsewhere', 20_000);
+    const st = JSON.parse(String((await h.cli(['status', '--json'])).stdout));
+    expect(st.approvals.pending).toBe(0);
+    const late = await h.cli(['approvals', 'allow', item.id]);
+    expect(late.exitCode).not.toBe(0);
+    expect(String(late.stderr)).toMatch(/no pending approval/);
     expect((await chat).exitCode).toBe(0);
   }, 120_000);
 });

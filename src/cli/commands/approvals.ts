@@ -35,7 +35,7 @@ const decide = async (id: string, decision: ApprovalDecision, json: boolean): Pr
   const r = await withDaemon('cli-approvals', (c) => c.request('approvals.decide', { id, decision, by: who() }));
   if (json) return printJson({ id, decision, ...r });
   const scope = decision.action === 'allow' && decision.scope === 'timed' ? `for ${Math.round(decision.ttl_ms! / 1000)}s` : decision.scope;
-  process.stdout.write(`${decision.action === 'allow' ? 'allowed' : 'denied'} ${id} (${scope}${'wildcard' in decision && decision.wildcard ? ', whole domain' : ''}); released ${r.released} waiting connection(s)\n`);
+  process.stdout.write(`${decision.action === 'allow' ? 'allowed' : 'denied'} ${id} (${scope}${'wildcard' in decision && decision.wildcard ? ', whole domain' : ''}); released ${r.released} waiting request(s)\n`);
 };
 
 // Streams new queue items until --count items were seen (exit 0) or --timeout passed (exit 1).
@@ -92,8 +92,8 @@ export const registerApprovals = (program: Command): void => {
     });
   cmd
     .command('allow <id>')
-    .description('allow a held item')
-    .option('--scope <scope>', 'once | session | <duration, e.g. 10m> | always (written to the policy file)', 'once')
+    .description('allow a held item (egress connection or exec request)')
+    .option('--scope <scope>', 'once | session | <duration, e.g. 10m> | always (egress: written to the policy file; exec: once or always = OpenClaw allowlist)', 'once')
     .option('--domain', 'widen to the whole domain (*.example.com)')
     .option('--path-prefix <prefix>', 'inspected HTTPS only: allow just request paths under this prefix (e.g. /v1)')
     .option('--json', 'machine-readable output')
@@ -104,11 +104,31 @@ export const registerApprovals = (program: Command): void => {
     });
   cmd
     .command('deny <id>')
-    .description('deny a held item (403 to every waiter)')
+    .description('deny a held item (egress: 403 to every waiter; exec: the command does not run)')
     .option('--always', 'also write a deny rule into the policy file')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { always?: boolean; json?: boolean }) => {
       await decide(id, { action: 'deny', scope: opts.always ? 'always' : 'once' }, Boolean(opts.json));
+    });
+  cmd
+    .command('exec-allowlist')
+    .description("commands OpenClaw runs without asking (its exec allowlist; 'allow --scope always' on an exec item adds one)")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const entries = await withDaemon('cli-approvals', (c) => c.request('approvals.exec_allowlist'));
+      if (opts.json) return printJson(entries);
+      if (entries.length === 0) return void process.stdout.write("OpenClaw's exec allowlist is empty\n");
+      const rows = entries.map((e) => [e.id, e.agent, e.pattern, e.arg_pattern ?? '-', e.last_used_command ?? '-', e.source ?? '-']);
+      process.stdout.write(table([['ID', 'AGENT', 'EXECUTABLE', 'ARGS', 'LAST COMMAND', 'SOURCE'], ...rows]) + '\n');
+    });
+  cmd
+    .command('exec-revoke <id>')
+    .description("remove one entry from OpenClaw's exec allowlist (the command is asked about again)")
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const r = await withDaemon('cli-approvals', (c) => c.request('approvals.exec_revoke', { id }));
+      if (opts.json) return printJson({ id, ...r });
+      process.stdout.write(`revoked ${id}\n`);
     });
   cmd
     .command('watch')

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadPolicyText, formatIssue } from '../policy/load.js';
+import { formatIssue } from '../policy/load.js';
 import type { PolicyFile } from '../policy/schema.js';
 import type { YamlIssue } from '../config/yaml-validate.js';
 import { ClawdeckError } from '../protocol/errors.js';
@@ -12,19 +10,6 @@ export interface LandlockRules {
   // Which file the rules came from (shown in status).
   source: string;
 }
-
-// The static part of the policy the launcher enforces: the user's policy file, else the blueprint default.
-export const landlockRulesFrom = (policyFile: string, blueprintDir: string, defaultPolicy: string): LandlockRules => {
-  const file = existsSync(policyFile) ? policyFile : join(blueprintDir, defaultPolicy);
-  const r = loadPolicyText(readFileSync(file, 'utf8'), file);
-  if (!r.ok) {
-    throw new ClawdeckError('SANDBOX_POLICY_INVALID', `the policy has errors, so the sandbox cannot start: ${formatIssue(r.errors[0]!)}`, {
-      hint: 'Fix it (clawdeck policy check) and run clawdeck up again',
-      where: r.errors.map(({ file, line, col }) => ({ file, line, col })),
-    });
-  }
-  return rulesOf(r.policy, file);
-};
 
 // What the sandbox needs of the policy service (src/policy/service.ts PolicyService).
 export interface SandboxPolicy {

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeUpstream, type SeenRequest } from '../helpers/fake-upstream.js';
+import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
+import { dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
+import { sandboxConfigDir } from '../../src/sandbox/state.js';
+import type { ApprovalItem } from '../../src/protocol/approvals.js';
+
+type Rec = Record<string, unknown>;
+const hasDocker = await dockerAvailable();
+const KEY = 'nvapi-exec-e2e-fake-KEY-77d1';
+const MODEL = 'nvidia/nemotron-3-super-120b-a12b';
+
+// After the tool ran, the fake model repeats its result, so the chat reply shows what happened.
+const echoToolResult = (req: SeenRequest) => {
+  const msgs = (req.body?.messages as Rec[] | undefined) ?? [];
+  const t = msgs.findLastIndex((m) => m.role === 'tool');
+  if (t < 0 || msgs.findLastIndex((m) => m.role === 'assistant') > t) return { kind: 'stream' as const, tokens: ['ok'] };
+  const c = msgs[t]!.content;
+  const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => String((p as Rec).text ?? '')).join('') : JSON.stringify(c);
+  return { kind: 'stream' as const, tokens: ['tool said: ', text] };
+};
+
+// End to end with the real OpenClaw in the hardened container and clawdeck's default exec approval policy:
+// the agent's shell command waits in clawdeck's queue; allow → its output comes back; deny → refusal.
+describe.skipIf(!hasDocker)('exec approvals with the real OpenClaw in the sandbox', () => {
+  let up: FakeUpstream;
+  let h: TestHome;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    await ensureBaseImage();
+    up = await FakeUpstream.start('exec-e2e');
+    up.setDefault(echoToolResult);
+    h = makeHome(`proxy:
+  listen: 127.0.0.1:0
+inference:
+  listen: 127.0.0.1:0
+  default_provider: fake
+  providers:
+    fake:
+      base_url: ${up.url}
+      key_env: EXEC_E2E_KEY
+      models: [${MODEL}]
+`);
+    env = { EXEC_E2E_KEY: KEY };
+    const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    await waitFor(async () => JSON.parse(String((await h.cli(['status', '--json'])).stdout)).agent?.connected, 'chat bridge connected', 180_000);
+  }, 900_000);
+
+  afterAll(async () => {
+    await h?.cli(['down', '--purge'], { timeout: 120_000 });
+    await h?.cleanup();
+    await up?.close();
+  }, 180_000);
+
+  const askToRun = async (command: string) => {
+    up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command }) } });
+    const chat = h.cli(['chat', `please run ${command}`, '--json', '--timeout', '3m'], { env, timeout: 200_000 });
+    const item = await waitFor(async () => {
+      const list = JSON.parse(String((await h.cli(['approvals', 'list', '--json'])).stdout)) as ApprovalItem[];
+      return list.find((i) => i.kind === 'exec' && i.command === command);
+    }, `exec request for ${command} in the queue`, 120_000);
+    return { chat, item };
+  };
+
+  it('the sandbox OpenClaw config asks on an allowlist miss', () => {
+    const cfg = JSON.parse(readFileSync(join(sandboxConfigDir(h.paths), 'openclaw.json'), 'utf8'));
+    expect(cfg.tools.exec).toEqual({ mode: 'ask' });
+  });
+
+  it('allow → the command runs in the sandbox and its output comes back in the chat', async () => {
+    const { chat, item } = await askToRun('echo clawdeck-sandbox-exec-ok');
+    expect(item).toMatchObject({ kind: 'exec', session: 'agent:main:main' });
+    expect(item.cause).toMatch(/^chat run /);
+    expect((await h.cli(['approvals', 'allow', item.id])).exitCode).toBe(0);
+    const r = await chat;
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = JSON.parse(String(r.stdout));
+    expect(out.reply).toContain('tool said: ');
+    expect(out.reply).toContain('clawdeck-sandbox-exec-ok');
+  }, 300_000);
+
+  it('deny → the command does not run and the agent reports the refusal', async () => {
+    const { chat, item } = await askToRun('echo clawdeck-sandbox-exec-no');
+    expect((await h.cli(['approvals', 'deny', item.id])).exitCode).toBe(0);
+    const r = await chat;
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = JSON.parse(String(r.stdout));
+    expect(out.tool_calls.find((t: { name: string }) => t.name === 'exec')?.is_error).toBe(true);
+    expect(out.reply).toMatch(/denied/i);
+  }, 300_000);
+});

@@ -92,4 +92,27 @@ inference:
     expect(out.tool_calls.find((t: { name: string }) => t.name === 'exec')?.is_error).toBe(true);
     expect(out.reply).toMatch(/denied/i);
   }, 300_000);
+
+  it('allow always → OpenClaw allowlists it (visible in clawdeck), the same command is not asked again; exec-revoke undoes it', async () => {
+    const command = 'date +clawdeck-sandbox-always';
+    const first = await askToRun(command);
+    const ok = await h.cli(['approvals', 'allow', first.item.id, '--scope', 'always']);
+    expect(ok.exitCode, String(ok.stderr)).toBe(0);
+    expect(JSON.parse(String((await first.chat).stdout)).reply).toContain('clawdeck-sandbox-always');
+    const entries = JSON.parse(String((await h.cli(['approvals', 'exec-allowlist', '--json'])).stdout)) as { id: string; pattern: string; source: string | null }[];
+    const entry = entries.find((e) => e.source === 'allow-always' && e.pattern.includes('date'));
+    expect(entry, JSON.stringify(entries)).toBeTruthy();
+
+    const seen = async () => JSON.parse(String((await h.cli(['approvals', 'list', '--json'])).stdout)) as ApprovalItem[];
+    up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command }) } });
+    const again = await h.cli(['chat', 'run it again', '--json', '--timeout', '2m'], { env, timeout: 150_000 });
+    expect(again.exitCode, String(again.stderr)).toBe(0);
+    expect(JSON.parse(String(again.stdout)).reply).toContain('tool said: clawdeck-sandbox-always');
+    expect(await seen()).toEqual([]);
+
+    expect((await h.cli(['approvals', 'exec-revoke', entry!.id])).exitCode).toBe(0);
+    const third = await askToRun(command);
+    expect((await h.cli(['approvals', 'deny', third.item.id])).exitCode).toBe(0);
+    expect((await third.chat).exitCode).toBe(0);
+  }, 300_000);
 });

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { FakeUpstream, type SeenRequest } from '../helpers/fake-upstream.js';
@@ -26,6 +27,36 @@ const echoToolResult = (req: SeenRequest) => {
   return { kind: 'stream' as const, tokens: ['tool said: ', text] };
 };
 
+// A pausable Unix-socket relay to the gateway (like the sandbox's): pause() drops the daemon's connection and
+// refuses new ones until resume().
+class Relay {
+  private server: Server | null = null;
+  private readonly socks = new Set<Socket>();
+  constructor(readonly path: string, private readonly port: number) {}
+  async resume(): Promise<void> {
+    const server = createServer((c) => {
+      const up = connect(this.port, '127.0.0.1');
+      for (const x of [c, up]) this.socks.add(x);
+      c.pipe(up).pipe(c);
+      const done = (): void => {
+        for (const x of [c, up]) {
+          x.destroy();
+          this.socks.delete(x);
+        }
+      };
+      c.on('error', done).on('close', done);
+      up.on('error', done).on('close', done);
+    });
+    await new Promise<void>((r) => server.listen(this.path, () => r()));
+    this.server = server;
+  }
+  async pause(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((r) => { server.close(() => r()); for (const x of this.socks) x.destroy(); });
+  }
+}
+
 // A real daemon (--no-sandbox) whose chat bridge talks to a real OpenClaw gateway with clawdeck's default exec
 // approval policy (ask on an allowlist miss): the agent's command waits in clawdeck's approval queue.
 describe('OpenClaw exec approvals in the daemon approval queue', () => {
@@ -36,6 +67,7 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
   let watcher: DaemonClient;
   // Another operator client of the same gateway (what OpenClaw's own UI would be).
   let gwClient: GatewayClient;
+  let relay: Relay;
 
   beforeAll(async () => {
     await execa('npx', ['tsc', '-p', '.'], { cwd: join(import.meta.dirname, '..', '..'), reject: false });
@@ -47,7 +79,9 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
     h = makeHome();
     const tokenFile = join(h.dir, 'gw-token');
     writeFileSync(tokenFile, gw.token + '\n', { mode: 0o600 });
-    writeFileSync(h.paths.configFile, `${TEST_CONFIG}agent:\n  gateway_url: ${gw.url}\n  token_file: ${tokenFile}\n  exec_approvals:\n    timeout: 5m\n`);
+    relay = new Relay(join(h.dir, 'gw.sock'), gw.port);
+    await relay.resume();
+    writeFileSync(h.paths.configFile, `${TEST_CONFIG}agent:\n  gateway_socket: ${relay.path}\n  token_file: ${tokenFile}\n  exec_approvals:\n    timeout: 5m\n`);
     const r = await h.cli(['up', '--no-sandbox']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     await waitFor(async () => JSON.parse(String((await h.cli(['status', '--json'])).stdout)).agent?.connected, 'chat bridge connected', 30_000);
@@ -62,6 +96,7 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
   afterAll(async () => {
     watcher?.close();
     gwClient?.stop();
+    await relay?.pause();
     await h?.cleanup();
     await gw?.stop();
     await up?.close();
@@ -75,7 +110,7 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
   // Starts `clawdeck chat --json` for a turn whose model calls exec(command); resolves when that request is queued.
   const askToRun = async (command: string) => {
     up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command }) } });
-    const chat = h.cli(['chat', `please run ${command}`, '--json', '--timeout', '2m']);
+    const chat = h.cli(['chat', `please run ${command}`, '--json', '--timeout', command.includes('replay-a') ? '15s' : '2m']);
     const item = await waitFor(async () => (await list()).find((i) => i.kind === 'exec' && i.command === command), `exec item for ${command}`, 60_000);
     return { chat, item };
   };
@@ -185,4 +220,33 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
     expect(String(late.stderr)).toMatch(/no pending approval/);
     expect((await chat).exitCode).toBe(0);
   }, 120_000);
+
+  it('after a reconnect the queue is rebuilt from exec.approval.list: kept if still pending, gone if resolved meanwhile', async () => {
+    const a = await askToRun('echo clawdeck-exec-replay-a');
+    // a second one in another session, still pending after the reconnect
+    up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command: 'echo clawdeck-exec-replay-b' }) } });
+    const chatB = h.cli(['chat', 'please run b', '--session', 'replay-b', '--json', '--timeout', '2m']);
+    const b = await waitFor(async () => (await list()).find((i) => i.command === 'echo clawdeck-exec-replay-b'), 'exec item b', 60_000);
+    const status = async () => JSON.parse(String((await h.cli(['status', '--json'])).stdout));
+
+    await relay.pause();
+    await waitFor(async () => (await status()).agent.connected === false, 'daemon lost the gateway', 20_000);
+    // decided elsewhere while the daemon is away: it never sees exec.approval.resolved for it
+    await gwClient.request('exec.approval.resolve', { id: a.item.id, decision: 'deny' });
+    expect((await list()).map((i) => i.id).sort()).toEqual([a.item.id, b.id].sort());
+    await relay.resume();
+    await waitFor(async () => (await status()).agent.connected === true, 'daemon reconnected', 30_000);
+    const after = await waitFor(async () => {
+      const l = await list();
+      return l.some((i) => i.id === a.item.id) ? null : l;
+    }, 'replayed queue without a', 20_000);
+    expect(after.map((i) => i.id)).toEqual([b.id]);
+    expect((await status()).approvals.pending).toBe(1);
+    // still decidable after the reconnect
+    expect((await h.cli(['approvals', 'allow', b.id])).exitCode).toBe(0);
+    const rb = await chatB;
+    expect(rb.exitCode, String(rb.stderr)).toBe(0);
+    expect(JSON.parse(String(rb.stdout)).reply).toContain('clawdeck-exec-replay-b');
+    await a.chat; // its chat.done went out while the daemon was away: that CLI call may time out; only let it finish
+  }, 180_000);
 });

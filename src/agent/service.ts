@@ -21,6 +21,7 @@ import { approvalRegistry } from '../daemon/approval-registry.js';
 import { resolveExecApproval, watchExecApprovals } from './exec-approvals.js';
 import { ExecQueue } from './exec-queue.js';
 import { listExecAllowlist, revokeExecAllowEntry } from './exec-allowlist.js';
+import { RecentToolCalls } from './tool-cause.js';
 
 // The running chat bridge, as services.ts and later services (exec approvals) see it.
 export interface AgentService extends Service {
@@ -124,6 +125,9 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
     chatText: (runId) => sentText.get(runId),
   });
   const execSource = approvalRegistry(ctx).source('exec', (id, decision, by) => execQueue.decide(id, decision, by));
+  // Held egress items get the agent's tool call that asked for the host as their cause.
+  const toolCalls = new RecentToolCalls();
+  approvalRegistry(ctx).setExplainer((item) => toolCalls.causeFor(item));
   const unwatch = watchExecApprovals(client, {
     requested: (p) => execQueue.requested(p),
     resolved: (p) => execQueue.resolved(p),
@@ -157,6 +161,7 @@ export const startAgent = async (ctx: DaemonContext): Promise<AgentService> => {
   });
   client.on('agent', (payload) => {
     runs.agentEvent(payload);
+    toolCalls.record(payload);
     set(applyAgentEvent(state, payload));
   });
 

@@ -16,6 +16,7 @@ export interface ApprovalSource {
 // status.approvals.pending, and approvals.list / approvals.decide dispatched to the item's owner.
 export class ApprovalRegistry {
   private readonly parts = new Map<Kind, { items: ApprovalItem[]; decide: DecideFn }>();
+  private explain: ((item: ApprovalItem) => string | null) | null = null;
 
   constructor(private readonly ctx: DaemonContext) {
     ctx.server.handle('approvals.list', () => ctx.store.current.approvals);
@@ -34,6 +35,11 @@ export class ApprovalRegistry {
     };
   }
 
+  // Fills `cause` where the owner left it empty (the agent service: the tool call that made an egress request).
+  setExplainer(fn: (item: ApprovalItem) => string | null): void {
+    this.explain = fn;
+  }
+
   // Finds the item in whichever kind holds it and lets that owner decide.
   async decide(id: string, decision: ApprovalDecision, by: string): Promise<{ released: number }> {
     for (const part of this.parts.values()) {
@@ -48,7 +54,13 @@ export class ApprovalRegistry {
     const mine = new Set(this.parts.keys());
     // Items of kinds nobody registered (test hooks' synthetic ones) stay as they are.
     const others = this.ctx.store.current.approvals.filter((i) => !mine.has(i.kind));
-    const all = [...others, ...[...this.parts.values()].flatMap((p) => p.items)].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const explain = this.explain;
+    const annotate = (i: ApprovalItem): ApprovalItem => {
+      if (i.cause !== null || !explain) return i;
+      const cause = explain(i);
+      return cause ? { ...i, cause } : i;
+    };
+    const all = [...others, ...[...this.parts.values()].flatMap((p) => p.items.map(annotate))].sort((a, b) => a.created_at.localeCompare(b.created_at));
     this.ctx.store.patch('approvals', all);
     this.ctx.setStatus('approvals', { pending: all.length });
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeUpstream, type SeenRequest } from '../helpers/fake-upstream.js';
 import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
@@ -11,6 +11,9 @@ type Rec = Record<string, unknown>;
 const hasDocker = await dockerAvailable();
 const KEY = 'nvapi-exec-e2e-fake-KEY-77d1';
 const MODEL = 'nvidia/nemotron-3-super-120b-a12b';
+// A name the policy does not know, mapped by the proxy's hosts file to a documentation address (never dialed:
+// the test denies it).
+const TARGET = 'why-target.clawdeck-e2e.com';
 
 // After the tool ran, the fake model repeats its result, so the chat reply shows what happened.
 const echoToolResult = (req: SeenRequest) => {
@@ -44,6 +47,7 @@ inference:
       key_env: EXEC_E2E_KEY
       models: [${MODEL}]
 `);
+    writeFileSync(h.paths.hostsFile, `93.184.216.34 ${TARGET}\n`);
     env = { EXEC_E2E_KEY: KEY };
     const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -114,5 +118,17 @@ inference:
     const third = await askToRun(command);
     expect((await h.cli(['approvals', 'deny', third.item.id])).exitCode).toBe(0);
     expect((await third.chat).exitCode).toBe(0);
+  }, 300_000);
+
+  it("a held egress item names the agent's tool call that asked for the host (cause)", async () => {
+    up.enqueue({ kind: 'stream', toolCall: { name: 'tool_call', arguments: JSON.stringify({ id: 'web_fetch', args: { url: `http://${TARGET}/why` } }) } });
+    const chat = h.cli(['chat', 'fetch the why page', '--json', '--timeout', '2m'], { env, timeout: 150_000 });
+    const item = await waitFor(async () => {
+      const list = JSON.parse(String((await h.cli(['approvals', 'list', '--json'])).stdout)) as ApprovalItem[];
+      return list.find((i) => i.kind === 'egress' && i.host === TARGET);
+    }, 'web fetch held', 120_000);
+    expect(item.cause).toMatch(new RegExp(`tool call \\S+ in chat run \\S+: .*${TARGET.replace(/\./g, '\\.')}/why`));
+    expect((await h.cli(['approvals', 'deny', item.id])).exitCode).toBe(0);
+    expect((await chat).exitCode).toBe(0);
   }, 300_000);
 });

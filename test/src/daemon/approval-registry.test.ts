@@ -54,4 +54,13 @@ describe('approval registry (one queue for egress and exec)', () => {
     await expect(decide({ id: 'nope', decision: { action: 'deny', scope: 'once' } }, { name: 'tui' })).rejects.toMatchObject({ code: 'APPROVAL_NOT_FOUND' });
     expect((handlers.get('approvals.list')!(undefined, { name: 't' }) as ApprovalItem[]).map((i) => i.id)).toEqual(['e1', 'x1']);
   });
+
+  it('fills an empty cause through the explainer and keeps a cause the owner set', () => {
+    const { ctx, store } = makeCtx();
+    const reg = approvalRegistry(ctx);
+    reg.setExplainer((i) => (i.host === 'example.com' ? 'web_fetch tool call c1' : null));
+    reg.source('egress', async () => ({ released: 0 })).publish([item('e1', 'egress', '2026-01-01T00:00:00Z')]);
+    reg.source('exec', async () => ({ released: 1 })).publish([{ ...item('x1', 'exec', '2026-01-01T00:00:01Z'), cause: 'chat run r1' }]);
+    expect(store.current.approvals.map((i) => i.cause)).toEqual(['web_fetch tool call c1', 'chat run r1']);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -24,6 +24,21 @@ export interface TestHome {
   cleanup(): Promise<void>;
 }
 
+// Pids of clawdeck daemons started with CLAWDECK_HOME=dir (found through /proc, not the pid file).
+const daemonsOf = (dir: string): number[] => {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('daemon/main.js')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`CLAWDECK_HOME=${dir}`)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+};
+
 // A fresh CLAWDECK_HOME with the given config.yaml (TEST_CONFIG by default).
 export const makeHome = (config: string = TEST_CONFIG): TestHome => {
   const dir = mkdtempSync(join(tmpdir(), 'clawdeck-test-'));
@@ -45,12 +60,9 @@ export const makeHome = (config: string = TEST_CONFIG): TestHome => {
     cli,
     cleanup: async () => {
       await cli(['down'], { timeout: 30_000 });
-      try {
-        const pid = Number(readFileSync(paths.pidFile, 'utf8'));
-        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      } catch {
-        // no pid file: nothing left running
-      }
+      // Whatever still runs with this home (a daemon restarted by the test, one whose `down` timed out) is killed,
+      // so no test leaves a daemon behind.
+      for (const pid of daemonsOf(dir)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };

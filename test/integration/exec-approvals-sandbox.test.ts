@@ -111,7 +111,9 @@ inference:
     up.enqueue({ kind: 'stream', toolCall: { name: 'exec', arguments: JSON.stringify({ command }) } });
     const again = await h.cli(['chat', 'run it again', '--json', '--timeout', '2m'], { env, timeout: 150_000 });
     expect(again.exitCode, String(again.stderr)).toBe(0);
-    expect(JSON.parse(String(again.stdout)).reply).toContain('tool said: clawdeck-sandbox-always');
+    // The command's output comes back (OpenClaw's shell may first print that the sandbox refused it
+    // /proc/self/oom_score_adj: the read-only, capability-less container at work).
+    expect(JSON.parse(String(again.stdout)).reply).toMatch(/^tool said: [\s\S]*\bclawdeck-sandbox-always\b/);
     expect(await seen()).toEqual([]);
 
     expect((await h.cli(['approvals', 'exec-revoke', entry!.id])).exitCode).toBe(0);

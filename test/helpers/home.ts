@@ -59,7 +59,8 @@ export const makeHome = (config: string = TEST_CONFIG): TestHome => {
     env,
     cli,
     cleanup: async () => {
-      await cli(['down'], { timeout: 30_000 });
+      // --purge: a sandbox test's volume goes with its home.
+      await cli(['down', '--purge'], { timeout: 30_000 });
       // Whatever still runs with this home (a daemon restarted by the test, one whose `down` timed out) is killed,
       // so no test leaves a daemon behind.
       for (const pid of daemonsOf(dir)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { execa, type Result } from 'execa';
 import { resolvePaths, type Paths } from '../../src/config/paths.js';
 import { isAlive } from '../../src/daemon/lifecycle.js';
+import { DaemonClient } from '../../src/daemon/client.js';
+import type { Snapshot } from '../../src/protocol/snapshot.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -82,5 +84,17 @@ export const waitFor = async <T>(fn: () => T | Promise<T>, label: string, timeou
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+// The daemon's current snapshot, as a subscriber receives it first.
+export const snapshotOf = async (h: TestHome): Promise<Snapshot> => {
+  const c = await DaemonClient.connect(h.paths.socket, 'test');
+  try {
+    const snap = new Promise<Snapshot>((r) => c.onEvent((ev, data) => ev === 'snapshot' && r(data as Snapshot)));
+    await c.request('subscribe');
+    return await snap;
+  } finally {
+    c.close();
   }
 };

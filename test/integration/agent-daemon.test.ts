@@ -4,21 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { HostGateway } from '../helpers/openclaw-host.js';
-import { makeHome, waitFor, TEST_CONFIG, type TestHome } from '../helpers/home.js';
+import { makeHome, snapshotOf, waitFor, TEST_CONFIG, type TestHome } from '../helpers/home.js';
 import { DaemonClient } from '../../src/daemon/client.js';
-import type { Snapshot } from '../../src/protocol/snapshot.js';
 import type { ChatDoneEvent } from '../../src/protocol/chat.js';
-
-const snapshotOf = async (h: TestHome): Promise<Snapshot> => {
-  const c = await DaemonClient.connect(h.paths.socket, 'test');
-  try {
-    const snap = new Promise<Snapshot>((r) => c.onEvent((ev, data) => ev === 'snapshot' && r(data as Snapshot)));
-    await c.request('subscribe');
-    return await snap;
-  } finally {
-    c.close();
-  }
-};
 
 // A real daemon (--no-sandbox) whose chat bridge is pointed at a real OpenClaw gateway on host loopback
 // (config agent.gateway_url + token_file), driven by `clawdeck chat` and the chat.* socket methods.

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
-import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
+import { makeHome, snapshotOf, waitFor, type TestHome } from '../helpers/home.js';
 import { dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
-import { DaemonClient } from '../../src/daemon/client.js';
-import type { Snapshot } from '../../src/protocol/snapshot.js';
 
 // End to end with real parts only: CLI → daemon → gateway relay socket → OpenClaw in the hardened container →
 // inference.local → router → fake upstream; the agent's web_fetch → egress proxy → hold queue → our own server.
@@ -17,17 +15,6 @@ const MODEL = 'nvidia/nemotron-3-super-120b-a12b';
 const TARGET = 'fetch-target.clawdeck-e2e.com';
 const PUBLIC = '93.184.216.34';
 const PAGE = 'The secret word is pelican-4242.';
-
-const snapshotOf = async (h: TestHome): Promise<Snapshot> => {
-  const c = await DaemonClient.connect(h.paths.socket, 'test');
-  try {
-    const snap = new Promise<Snapshot>((r) => c.onEvent((ev, data) => ev === 'snapshot' && r(data as Snapshot)));
-    await c.request('subscribe');
-    return await snap;
-  } finally {
-    c.close();
-  }
-};
 
 // The model's tool call: OpenClaw defers tool schemas (tool search), so web_fetch is reached through tool_call.
 const fetchCall = (path: string) => ({

@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
+import { makeHome, snapshotOf, waitFor, type TestHome } from '../helpers/home.js';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { post } from '../helpers/inference.js';
-import { DaemonClient } from '../../src/daemon/client.js';
 import type { Snapshot } from '../../src/protocol/snapshot.js';
 
 const KEY = 'nvapi-TEST-do-not-print-7f3a9c1e5b';
@@ -22,16 +21,7 @@ const postUnix = (socketPath: string, body: unknown): Promise<{ status: number; 
     req.end(JSON.stringify(body));
   });
 
-const meterOf = async (h: TestHome): Promise<Snapshot['meter']> => {
-  const c = await DaemonClient.connect(h.paths.socket, 'test');
-  try {
-    const snap = new Promise<Snapshot>((r) => c.onEvent((ev, data) => ev === 'snapshot' && r(data as Snapshot)));
-    await c.request('subscribe');
-    return (await snap).meter;
-  } finally {
-    c.close();
-  }
-};
+const meterOf = async (h: TestHome): Promise<Snapshot['meter']> => (await snapshotOf(h)).meter;
 
 describe('inference router in a real daemon, driven by the CLI', () => {
   let up: FakeUpstream;

@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
 import { HostGateway } from '../helpers/openclaw-host.js';
 import { makeHome, snapshotOf, waitFor, TEST_CONFIG, type TestHome } from '../helpers/home.js';
@@ -16,7 +15,6 @@ describe('chat bridge in a real daemon against a real OpenClaw gateway', () => {
   let h: TestHome;
 
   beforeAll(async () => {
-    await execa('npx', ['tsc', '-p', '.'], { cwd: join(import.meta.dirname, '..', '..'), reject: false });
     up = await FakeUpstream.start('agent-daemon');
     gw = await HostGateway.start({ upstreamUrl: up.url });
     h = makeHome();

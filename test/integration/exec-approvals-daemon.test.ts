@@ -2,7 +2,6 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { FakeUpstream, type SeenRequest } from '../helpers/fake-upstream.js';
 import { HostGateway } from '../helpers/openclaw-host.js';
 import { makeHome, waitFor, TEST_CONFIG, type TestHome } from '../helpers/home.js';
@@ -70,7 +69,6 @@ describe('OpenClaw exec approvals in the daemon approval queue', () => {
   let relay: Relay;
 
   beforeAll(async () => {
-    await execa('npx', ['tsc', '-p', '.'], { cwd: join(import.meta.dirname, '..', '..'), reject: false });
     up = await FakeUpstream.start('exec-approvals-daemon');
     up.setDefault(echoToolResult);
     // The same tools.exec the sandbox's openclaw.json gets from clawdeck's default config.

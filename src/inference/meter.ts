@@ -176,7 +176,7 @@ export class InferenceMeter {
   // Rebuilds today's totals and recent calls from the ledger (so they survive a daemon restart).
   load(): void {
     const day = localDay(new Date());
-    for (const e of readLedger(this.o.ledger.file)) {
+    for (const e of readLedger(this.o.ledger.file, new Date().setHours(0, 0, 0, 0))) {
       if (e.day !== day) continue;
       if (e.status !== 'refused') this.addTotals(this.today, e);
       this.addModel(e);

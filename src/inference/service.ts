@@ -193,7 +193,7 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
       sinceMs = Date.now() - d;
     }
     await ledger.flushed();
-    const entries = readLedger(ctx.paths.usageLedger);
+    const entries = readLedger(ctx.paths.usageLedger, sinceMs);
     const rows = summarizeUsage(entries, sinceMs, by);
     const total = rows.reduce(
       (t, r) => ({

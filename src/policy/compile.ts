@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { parseCidr, type Cidr } from './address.js';
 import { ACCESS_METHODS, globToRegExp } from './glob.js';
+import { compileBinaries, type BinaryMatcher } from './binary-match.js';
 import { parseHostPattern, type HostPattern } from './host-pattern.js';
 import type { Endpoint, PolicyFile, RuleMatch } from './schema.js';
 
@@ -31,6 +32,8 @@ export interface CompiledEndpoint {
   tlsOff: boolean;
   // allow_encoded_slash: %2F in request paths is accepted (kept encoded) instead of refused.
   encodedSlash: boolean;
+  // The entry's binaries[]: null = every binary; otherwise only connections from a listed binary match.
+  binaries: BinaryMatcher | null;
 }
 
 // The TUI/CLI view of one endpoint (disabled and expired ones included).
@@ -66,6 +69,8 @@ export interface CompiledPolicy {
   rules: RuleView[];
   // Earliest future expiry (ms since epoch), so the engine can re-notify when a rule lapses.
   nextExpiry: number | null;
+  // Some enabled endpoint is restricted to binaries: the proxy must attribute connections.
+  usesBinaries: boolean;
 }
 
 const newNode = (): TrieNode => ({ children: new Map(), one: [], many: [], globs: [] });
@@ -85,7 +90,7 @@ const expiryOf = (e: { expires?: string | Date | undefined; ttl?: string | numbe
   return times.length ? Math.min(...times) : null;
 };
 
-const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: number | null): { ep: CompiledEndpoint; pattern: HostPattern | null } => {
+const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: number | null, binaries: BinaryMatcher | null): { ep: CompiledEndpoint; pattern: HostPattern | null } => {
   let allows: CompiledMatch[] | null = null;
   if (e.rules) allows = e.rules.map((r) => compileMatch(r.allow));
   else if (e.access === 'read-only' || e.access === 'read-write') allows = [{ methods: ACCESS_METHODS[e.access], path: null, query: null }];
@@ -109,6 +114,7 @@ const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: numb
     protocol: e.protocol ?? null,
     tlsOff: e.tls === 'skip' || e.tls === 'passthrough',
     encodedSlash: e.allow_encoded_slash === true,
+    binaries,
   };
   return { ep, pattern };
 };
@@ -124,11 +130,13 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
     askPrivate: (policy.clawdeck?.ask_private ?? []).map(parseCidr).filter((c): c is Cidr => c !== undefined),
     rules: [],
     nextExpiry: null,
+    usesBinaries: false,
   };
   for (const [key, np] of Object.entries(policy.network_policies ?? {})) {
     const policyExpiry = expiryOf(np);
+    const binaries = compileBinaries(np.binaries);
     np.endpoints.forEach((e, i) => {
-      const { ep, pattern: p } = compileEndpoint(key, i, e, policyExpiry);
+      const { ep, pattern: p } = compileEndpoint(key, i, e, policyExpiry, binaries);
       const expired = ep.expiresAt !== null && ep.expiresAt <= now;
       out.rules.push({
         id: ep.id,
@@ -143,6 +151,7 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
       });
       // Expired rules stay in the index: decide() checks the clock, so a compiled policy never goes stale.
       if (e.disabled) return;
+      if (binaries) out.usesBinaries = true;
       if (ep.expiresAt !== null && ep.expiresAt > now && (out.nextExpiry === null || ep.expiresAt < out.nextExpiry)) out.nextExpiry = ep.expiresAt;
       if (e.host === undefined) {
         out.hostless.push(ep);

@@ -3,6 +3,14 @@
 
 export type Verdict = 'allow' | 'deny' | 'ask';
 
+// Which executable opened a connection (network_policies.<name>.binaries[]): `exe` is /proc/<pid>/exe with
+// symlinks resolved, `ancestors` its parents' executables (nearest first). exe null = unknown, with why.
+export interface PeerBinary {
+  exe: string | null;
+  ancestors: string[];
+  why?: string;
+}
+
 // One outbound request as the proxy sees it. `ip` is the resolved address the proxy will dial.
 export interface EgressRequest {
   host: string;
@@ -11,6 +19,8 @@ export interface EgressRequest {
   method?: string;
   path?: string;
   query?: string;
+  // The attributed binary; absent or exe null = unknown (an entry with binaries never matches it).
+  binary?: PeerBinary | null;
 }
 
 export interface PolicyDecision {
@@ -29,6 +39,8 @@ export interface PolicyDecision {
   websocket?: boolean;
   // allow by an endpoint with allow_encoded_slash: true — the proxy keeps %2F in paths (encoded) instead of refusing.
   allowEncodedSlash?: boolean;
+  // Set when an entry with binaries[] was passed over because the connection's binary is not listed.
+  binary?: { seen: string; allowed: string[] };
 }
 
 // A rule written from the approval queue ("always" decisions); lands in the YAML with a stamp.
@@ -47,6 +59,8 @@ export interface RuleAddition {
 export interface PolicyEngine {
   // Pure and fast (compiled index; no scans). Safe to call for every connection and request.
   decide(req: EgressRequest): PolicyDecision;
+  // True when some entry in force has binaries[]: only then does the proxy attribute connections (it costs a /proc scan).
+  usesBinaries?(): boolean;
   // Bumps on every successful swap.
   readonly generation: number;
   // Called after a new policy is in force (hot reload or write); the proxy re-checks live connections.

@@ -79,6 +79,10 @@ export class FilePolicyEngine implements PolicyEngine {
     return decide(this.#live.compiled, req, this.#now());
   }
 
+  usesBinaries(): boolean {
+    return this.#live.compiled.usesBinaries;
+  }
+
   onChange(fn: () => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);

@@ -2,6 +2,7 @@ import type { EgressRequest, PolicyDecision } from './engine-types.js';
 import { inCidrs, parseAddress, restrictedClass } from './address.js';
 import type { CompiledEndpoint, CompiledMatch, CompiledPolicy } from './compile.js';
 import { normalizeHost } from './host-pattern.js';
+import { binaryAllowed, describeBinary } from './binary-match.js';
 
 // Endpoints whose host selector covers `host`: one map lookup plus one trie walk over its labels.
 export const candidatesFor = (c: CompiledPolicy, host: string): CompiledEndpoint[] => {
@@ -98,11 +99,18 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   const byHost = candidatesFor(c, host);
   // `named`: endpoints for this host and port; `live`: those whose allowed_ips also admit a restricted address.
   // Deny rules come from `named` (an address never exempts a host from a deny); allows only from `live`.
+  // An endpoint whose entry lists binaries matches only connections from one of them (OpenShell's binaries[]);
+  // `binaryMiss` remembers the first one passed over, for the refusal.
   const named: CompiledEndpoint[] = [];
   const live: CompiledEndpoint[] = [];
+  let binaryMiss: CompiledEndpoint | undefined;
   for (const ep of byHost) {
     if (!ep.ports.has(req.port)) continue;
     if (ep.expiresAt !== null && ep.expiresAt <= now) continue;
+    if (ep.binaries && !binaryAllowed(ep.binaries, req.binary)) {
+      binaryMiss ??= ep;
+      continue;
+    }
     named.push(ep);
     if (restricted && !(ep.allowedIps && addr && inCidrs(addr, ep.allowedIps))) continue;
     live.push(ep);
@@ -110,6 +118,10 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   if (addr && c.hostless.length) {
     for (const ep of c.hostless) {
       if (ep.ports.has(req.port) && (ep.expiresAt === null || ep.expiresAt > now) && inCidrs(addr, ep.allowedIps!)) {
+        if (ep.binaries && !binaryAllowed(ep.binaries, req.binary)) {
+          binaryMiss ??= ep;
+          continue;
+        }
         named.push(ep);
         live.push(ep);
       }
@@ -137,6 +149,16 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   }
   if (auditDeny) return auditDeny;
 
+  if (!live.length && binaryMiss && !named.length) {
+    const seen = describeBinary(req.binary);
+    const allowed = binaryMiss.binaries!.paths;
+    const reason = `binary ${seen} may not reach ${host}:${req.port}: ${binaryMiss.id} allows only ${allowed.join(', ')}`;
+    const d = binaryMiss.audit
+      ? decision('allow', binaryMiss.id, `${reason} (enforcement: audit, let through)`, null, true)
+      : decision('deny', binaryMiss.id, reason, binaryMiss.id);
+    d.binary = { seen, allowed };
+    return d;
+  }
   if (!live.length) {
     const closest = closestFor(c, host, byHost);
     if (restricted && addr && c.unknownHosts === 'ask' && inCidrs(addr, c.askPrivate)) {

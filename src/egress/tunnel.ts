@@ -165,6 +165,7 @@ const verifyFirstBytes = (
     done = true;
     clearTimeout(timer);
     client.off('data', onData);
+    client.off('end', onEnd);
     client.pause();
     if (buf.length) up.write(buf);
     client.pipe(up);
@@ -187,12 +188,24 @@ const verifyFirstBytes = (
     arm();
     check();
   };
+  // The client half-closed before naming a host: nothing of its reached upstream, so there is nothing to check;
+  // pass the end on (as the pipe would) so the tunnel closes instead of lingering until the idle timeout.
+  // An unfinished TLS record / request head is never forwarded: that is a refusal.
+  const onEnd = (): void => {
+    if (done) return;
+    if (buf.length) return deny('the client closed before its first bytes named a host');
+    done = true;
+    clearTimeout(timer);
+    client.off('data', onData);
+    up.end();
+  };
   if (buf.length) {
     arm();
     check();
   }
   if (!done) {
     client.on('data', onData);
+    client.once('end', onEnd);
     client.resume();
   }
 };

@@ -54,6 +54,39 @@ describe('CONNECT tunnels', () => {
     expect(lines.find((x) => x.event === 'close')).toMatchObject({ bytes_up: payload.length, bytes_down: payload.length });
   });
 
+  it('a client that closes right after the 200, before sending a byte, ends the tunnel at once (nothing lingers until the idle timeout)', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    const upstreamEnded = new Promise<void>((r) => echo.server.once('connection', (s) => s.once('end', () => r())));
+    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(res.status).toBe(200);
+    expect(px.core.liveCount).toBe(1);
+    sock.end();
+    await upstreamEnded;
+    await waitFor(() => px!.core.liveCount === 0, 'tunnel closed');
+    const lines = await waitFor(async () => {
+      const l = await readAudit(px!.auditFile);
+      return l.some((x) => x.event === 'close') ? l : undefined;
+    }, 'close line');
+    expect(lines.find((x) => x.event === 'close')).toMatchObject({ host: 'upstream.test', bytes_up: 0, bytes_down: 0 });
+    sock.destroy();
+  });
+
+  it('a client that half-closes in the middle of its first TLS record is cut off: the partial record never reaches upstream', async () => {
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(res.status).toBe(200);
+    const closed = new Promise((r) => sock.once('close', r));
+    // A TLS handshake record header announcing 512 bytes, then only 3 of them.
+    sock.end(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]));
+    await closed;
+    const lines = await waitFor(async () => {
+      const l = await readAudit(px!.auditFile);
+      return l.some((x) => x.event === 'close') ? l : undefined;
+    }, 'close line');
+    expect(lines.find((x) => x.rule === 'tunnel-host-check')).toMatchObject({ outcome: 'deny' });
+    expect(lines.find((x) => x.event === 'close')).toMatchObject({ bytes_up: 0 });
+  });
+
   it('a denied CONNECT gets 403 with a JSON body naming the reason and a rule hint, and nothing is dialed', async () => {
     px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'deny' }]) });
     const { res } = await connectVia(px.port, `upstream.test:${echo.port}`);
@@ -262,7 +295,7 @@ describe('decision scopes through the proxy', () => {
     const again = await connectVia(px.port, `upstream.test:${echo.port}`);
     expect(again.res.status).toBe(200);
     again.sock.destroy();
-    expect((await readAudit(px.auditFile)).at(-1)).toMatchObject({ by: 'op', rule: expect.stringMatching(/^approval:.*\/session$/) });
+    expect((await readAudit(px.auditFile)).filter((l) => l.event === 'decision').at(-1)).toMatchObject({ by: 'op', rule: expect.stringMatching(/^approval:.*\/session$/) });
   });
 
   it('timed: passes within the ttl and is held again after it', async () => {
@@ -286,7 +319,7 @@ describe('decision scopes through the proxy', () => {
     const again = await connectVia(px.port, `upstream.test:${echo.port}`);
     expect(again.res.status).toBe(200);
     again.sock.destroy();
-    expect((await readAudit(px.auditFile)).at(-1)).toMatchObject({ by: 'policy', outcome: 'allow' });
+    expect((await readAudit(px.auditFile)).filter((l) => l.event === 'decision').at(-1)).toMatchObject({ by: 'policy', outcome: 'allow' });
   });
 
   it('deny always: later connections are denied by the new rule without asking', async () => {

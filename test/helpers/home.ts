@@ -16,6 +16,20 @@ inference:
   listen: 127.0.0.1:0
 `;
 
+// TEST_CONFIG with one provider "fake" (a loopback stand-in upstream) as the default; `proxyExtra` adds
+// indented lines to the proxy section.
+export const fakeProviderConfig = (o: { url: string; keyEnv: string; model: string; proxyExtra?: string }): string => `proxy:
+  listen: 127.0.0.1:0
+${o.proxyExtra ?? ''}inference:
+  listen: 127.0.0.1:0
+  default_provider: fake
+  providers:
+    fake:
+      base_url: ${o.url}
+      key_env: ${o.keyEnv}
+      models: [${o.model}]
+`;
+
 export interface TestHome {
   dir: string;
   paths: Paths;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { FakeUpstream } from '../helpers/fake-upstream.js';
-import { makeHome, snapshotOf, waitFor, type TestHome } from '../helpers/home.js';
+import { fakeProviderConfig, makeHome, snapshotOf, waitFor, type TestHome } from '../helpers/home.js';
 import { dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 
 // End to end with real parts only: CLI → daemon → gateway relay socket → OpenClaw in the hardened container →
@@ -39,18 +39,7 @@ describe.skipIf(!hasDocker)('chat with the real OpenClaw in the sandbox', () => 
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
     const sitePort = (site.address() as { port: number }).port;
-    h = makeHome(`proxy:
-  listen: 127.0.0.1:0
-  hold_timeout: 60s
-inference:
-  listen: 127.0.0.1:0
-  default_provider: fake
-  providers:
-    fake:
-      base_url: ${up.url}
-      key_env: AGENT_E2E_KEY
-      models: [${MODEL}]
-`);
+    h = makeHome(fakeProviderConfig({ url: up.url, keyEnv: 'AGENT_E2E_KEY', model: MODEL, proxyExtra: '  hold_timeout: 60s\n' }));
     writeFileSync(h.paths.hostsFile, `${PUBLIC} ${TARGET}\n`);
     env = { AGENT_E2E_KEY: KEY, CLAWDECK_TEST_HOOKS: '1', CLAWDECK_TEST_DIAL_MAP: `${PUBLIC}:80=${sitePort}` };
     const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeUpstream, type SeenRequest } from '../helpers/fake-upstream.js';
-import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
+import { fakeProviderConfig, makeHome, waitFor, type TestHome } from '../helpers/home.js';
 import { dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { sandboxConfigDir } from '../../src/sandbox/state.js';
 import type { ApprovalItem } from '../../src/protocol/approvals.js';
@@ -36,17 +36,7 @@ describe.skipIf(!hasDocker)('exec approvals with the real OpenClaw in the sandbo
     await ensureBaseImage();
     up = await FakeUpstream.start('exec-e2e');
     up.setDefault(echoToolResult);
-    h = makeHome(`proxy:
-  listen: 127.0.0.1:0
-inference:
-  listen: 127.0.0.1:0
-  default_provider: fake
-  providers:
-    fake:
-      base_url: ${up.url}
-      key_env: EXEC_E2E_KEY
-      models: [${MODEL}]
-`);
+    h = makeHome(fakeProviderConfig({ url: up.url, keyEnv: 'EXEC_E2E_KEY', model: MODEL }));
     writeFileSync(h.paths.hostsFile, `93.184.216.34 ${TARGET}\n`);
     env = { EXEC_E2E_KEY: KEY };
     const r = await h.cli(['up', '--json'], { env, timeout: 900_000 });

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import type { PolicyDecision, PolicyEngine } from '../policy/engine-types.js';
+import type { Socket } from 'node:net';
+import type { PeerBinary, PolicyDecision, PolicyEngine } from '../policy/engine-types.js';
+import { peerBinaryOf, peerLabel } from './peer-binary.js';
 import type { AuditLog } from './audit-log.js';
 import type { HoldQueue, HoldRequest } from './hold-queue.js';
 import type { Resolver } from './resolver.js';
@@ -17,6 +19,10 @@ export interface Destination {
   method?: string;
   path?: string;
   query?: string;
+  // The client connection, for binaries[] attribution (looked up only when the policy has binaries).
+  peer?: Socket;
+  // The attributed binary, once looked up (kept for re-checks and inspected requests).
+  binary?: PeerBinary | null;
 }
 
 // Admitted: the pinned address and who allowed it. `operator` marks a per-connection human decision
@@ -66,7 +72,7 @@ export class Admitter {
     for (const ip of ips) {
       let decision: PolicyDecision;
       try {
-        decision = this.policy.decide({ host: d.host, port: d.port, ip, method: d.method, path: d.path, query: d.query });
+        decision = this.policy.decide({ host: d.host, port: d.port, ip, method: d.method, path: d.path, query: d.query, binary: d.binary });
       } catch (err) {
         decision = { verdict: 'deny', rule: null, reason: `policy error: ${(err as Error).message}`, audit: false, closest: null };
       }
@@ -87,7 +93,8 @@ export class Admitter {
       ips = [];
       void err;
     }
-    const base = { conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path };
+    if (d.peer && d.binary === undefined && this.policy.usesBinaries?.()) d.binary = await peerBinaryOf(d.peer);
+    const base = { conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path, ...(d.binary !== undefined ? { binary: peerLabel(d.binary) } : {}) };
     if (ips.length === 0) {
       this.audit.write({ ...base, event: 'decision', outcome: 'deny', by: 'resolver', rule: null, reason: 'name does not resolve', ip: null });
       return {

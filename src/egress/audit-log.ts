@@ -25,6 +25,8 @@ export interface AuditEntry {
   // L7 inspection: request body size when known (content-length), and the upstream TLS failure.
   body_bytes?: number | null;
   tls_error?: string;
+  // binaries[] attribution: the executable that opened the connection (only when the policy has binaries).
+  binary?: string;
 }
 
 // Append-only JSONL with one write(2) per line: the line is in the kernel before the decision takes effect,

@@ -90,6 +90,7 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     method: req.method,
     path: q === -1 ? target.path : target.path.slice(0, q),
     query: q === -1 ? undefined : target.path.slice(q + 1),
+    peer: req.socket,
   };
   req.pause();
   void core.admitter

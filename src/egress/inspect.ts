@@ -265,7 +265,7 @@ export class Inspector {
     const shown = n.path + (query ? REDACTED : '');
     let decision: PolicyDecision;
     try {
-      decision = this.core.policy.decide({ host: dest.host, port: dest.port, ip: t.adm.ip, method: req.method, path: n.path, query });
+      decision = this.core.policy.decide({ host: dest.host, port: dest.port, ip: t.adm.ip, method: req.method, path: n.path, query, binary: dest.binary });
     } catch (err) {
       decision = { verdict: 'deny', rule: null, reason: `policy error: ${(err as Error).message}`, audit: false, closest: null };
     }

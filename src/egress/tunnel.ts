@@ -54,7 +54,7 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
       );
     }
   }
-  const dest = { conn, scheme: 'connect' as const, host: t.host, port: target.port, isIp: t.kind === 'ip' };
+  const dest = { conn, scheme: 'connect' as const, host: t.host, port: target.port, isIp: t.kind === 'ip', peer: client };
   // The client must not speak before the 200; whatever it sends meanwhile waits in the kernel, not here.
   client.pause();
   const inspector = core.inspector;

@@ -154,6 +154,7 @@ export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> =>
       return engine.generation;
     },
     decide: (req: EgressRequest): PolicyDecision => engine.decide(req),
+    usesBinaries: () => engine.usesBinaries(),
     onChange: (fn) => engine.onChange(fn),
     addRule: (rule: RuleAddition) => engine.addRule(rule),
     stop: async () => {

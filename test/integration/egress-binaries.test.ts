@@ -1,0 +1,119 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { execa } from 'execa';
+import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
+import { readAudit, readResponse, startHttpUpstream } from '../helpers/egress.js';
+
+// network_policies.<name>.binaries[] end to end with `up --no-sandbox`: the daemon attributes each loopback
+// connection to the executable that opened it (/proc) and the rule admits only the listed binary.
+const CURL = realpathSync('/usr/bin/curl');
+const NODE = realpathSync(process.execPath);
+
+let web: Awaited<ReturnType<typeof startHttpUpstream>>;
+let home: TestHome;
+let port: number;
+
+const policy = (webPort: number, binaries: string): string => `version: 1
+network_policies:
+  curl_only:
+    endpoints:
+      - host: web.test
+        port: ${webPort}
+        allowed_ips: ["127.0.0.1/32"]
+    binaries:
+${binaries}
+  anyone:
+    endpoints:
+      - host: open.test
+        port: ${webPort}
+        allowed_ips: ["127.0.0.1/32"]
+clawdeck:
+  unknown_hosts: deny
+`;
+
+// One plain-HTTP GET through the proxy from a fresh node process (its /proc/<pid>/exe is node).
+const nodeGet = (url: string, tunnel = false) =>
+  execa(
+    process.execPath,
+    [
+      '-e',
+      tunnel
+        ? `const net=require('net');const u=new URL(process.argv[1]);const s=net.connect(${port},'127.0.0.1',()=>s.write('CONNECT '+u.host+' HTTP/1.1\\r\\nHost: '+u.host+'\\r\\n\\r\\n'));let b='';s.on('data',d=>{b+=d;if(b.includes('\\r\\n\\r\\n')){console.log(b.split('\\r\\n')[0]);process.stdout.write(b.slice(b.indexOf('\\r\\n\\r\\n')+4));s.destroy()}})`
+        : `const http=require('http');http.get({host:'127.0.0.1',port:${port},path:process.argv[1],headers:{host:new URL(process.argv[1]).host}},r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>{console.log(r.statusCode);console.log(b)})})`,
+      url,
+    ],
+    { reject: false, timeout: 15_000 },
+  );
+
+const curl = (args: string[]) => execa('curl', ['-sS', '--noproxy', '', '-o', '-', '-w', '\\n%{http_code}', '-x', `http://127.0.0.1:${port}`, ...args], { reject: false, timeout: 15_000 });
+
+beforeAll(async () => {
+  web = await startHttpUpstream();
+  home = makeHome('proxy:\n  listen: 127.0.0.1:0\ninference:\n  listen: 127.0.0.1:0\n');
+  writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: ${CURL} }`));
+  writeFileSync(home.paths.hostsFile, '127.0.0.1 web.test open.test\n');
+  const up = await home.cli(['up', '--no-sandbox']);
+  expect(up.exitCode, up.stderr).toBe(0);
+  const st = JSON.parse((await home.cli(['status', '--json'])).stdout) as { proxy: { listen: string } };
+  port = Number(st.proxy.listen.split(':').at(-1));
+});
+afterAll(async () => {
+  await home?.cleanup();
+  await web?.close();
+});
+
+describe('binaries[] with up --no-sandbox', () => {
+  it('lets the listed binary (curl) through, plain HTTP and CONNECT', async () => {
+    const r = await curl([`http://web.test:${web.port}/plain`]);
+    expect(r.stdout.split('\n').at(-1), r.stdout + r.stderr).toBe('200');
+    expect(r.stdout).toContain('"url":"/plain"');
+    const t = await curl(['-p', `http://web.test:${web.port}/tunnel`]);
+    expect(t.stdout.split('\n').at(-1), t.stdout + t.stderr).toBe('200');
+    expect(t.stdout).toContain('"url":"/tunnel"');
+  });
+
+  it('denies another binary (node) and says which binary was seen and which would be allowed', async () => {
+    const r = await nodeGet(`http://web.test:${web.port}/plain`);
+    const [status, ...rest] = r.stdout.split('\n');
+    expect(status, r.stderr).toBe('403');
+    const body = JSON.parse(rest.join('\n')) as { reason: string };
+    expect(body.reason).toContain(`binary ${NODE}`);
+    expect(body.reason).toContain(`allows only ${CURL}`);
+    const t = await nodeGet(`http://web.test:${web.port}/tunnel`, true);
+    expect(t.stdout.split('\n')[0], t.stderr).toMatch(/^HTTP\/1\.1 403/);
+    expect(t.stdout).toContain(`binary ${NODE}`);
+  });
+
+  it('entries without binaries stay open to every binary', async () => {
+    const r = await nodeGet(`http://open.test:${web.port}/x`);
+    expect(r.stdout.split('\n')[0], r.stderr).toBe('200');
+  });
+
+  it('writes the attributed binary into the audit log', async () => {
+    const lines = await waitFor(async () => {
+      const all = await readAudit(home.paths.auditLog);
+      const mine = all.filter((l) => l.event === 'decision' && l.host === 'web.test');
+      return mine.some((l) => l.binary === CURL && l.outcome === 'allow') && mine.some((l) => l.binary === NODE && l.outcome === 'deny') ? mine : null;
+    }, 'audit lines with binaries');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('attributes a connection on the sandbox socket without a relay preamble as unknown', async () => {
+    const us = connect(home.paths.egressSocket);
+    const res = readResponse(us);
+    us.write(`GET http://web.test:${web.port}/u HTTP/1.1\r\nHost: web.test:${web.port}\r\nConnection: close\r\n\r\n`);
+    const r = await res;
+    us.destroy();
+    expect(r.status).toBe(403);
+    expect(r.body.toString()).toContain('binary unknown (sandbox connection without a relay preamble)');
+  });
+
+  it('a hot reload that lists node (a glob) lets node through, and curl too because node is its ancestor', async () => {
+    writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: "${NODE.replace(/[^/]+$/, '*')}" }`));
+    await waitFor(async () => (await nodeGet(`http://web.test:${web.port}/n`)).stdout.startsWith('200') || null, 'node allowed after reload');
+    // curl's parent is this test's node process: OpenShell's rule admits a listed ancestor.
+    const r = await curl([`http://web.test:${web.port}/c`]);
+    expect(r.stdout.split('\n').at(-1)).toBe('200');
+  });
+});

@@ -142,16 +142,21 @@ export const socketOwners = (inode: string): { pids: number[]; unreadable: numbe
   return { pids, unreadable };
 };
 
+// One process holding the client's socket: its executable (null = unreadable) and its parents' executables.
+export interface SocketOwner {
+  exe: string | null;
+  ancestors: string[];
+}
+
 // One identity for a socket: every holder must run the same executable, else it is ambiguous (unknown).
-export const identityOf = (pids: number[]): PeerBinary => {
+// Shared by the host lookup and the sandbox relay's preamble (which reports the owners it found).
+export const identityOf = (owners: SocketOwner[]): PeerBinary => {
   let best: PeerBinary | undefined;
-  for (const pid of pids) {
-    const exe = exeOf(pid);
-    if (!exe) return unknown(`the executable of pid ${pid} is not readable`);
-    if (best && best.exe !== exe) return unknown(`socket shared by processes running ${best.exe} and ${exe}`);
-    const ancestors = ancestorsOf(pid);
+  for (const o of owners) {
+    if (!o.exe) return unknown('the executable of the connecting process is not readable');
+    if (best && best.exe !== o.exe) return unknown(`socket shared by processes running ${best.exe} and ${o.exe}`);
     // A forked holder sees its parent as an extra ancestor: the shortest chain grants the least.
-    if (!best || ancestors.length < best.ancestors.length) best = { exe, ancestors };
+    if (!best || o.ancestors.length < best.ancestors.length) best = { exe: o.exe, ancestors: o.ancestors };
   }
   return best ?? unknown('no process holds the connection');
 };
@@ -171,7 +176,7 @@ export const tcpPeerBinary = (ip: string, port: number, lip: string, lport: numb
     if (!inode) return unknown(`no local socket ${ip}:${port} (not a process on this host?)`);
     const { pids, unreadable } = socketOwners(inode);
     if (!pids.length) return unknown(unreadable ? 'the connecting process belongs to another user (its /proc entries are unreadable)' : 'the connecting process has gone');
-    return identityOf(pids);
+    return identityOf(pids.map((pid) => ({ exe: exeOf(pid), ancestors: ancestorsOf(pid) })));
   } catch (err) {
     return unknown(`attribution failed: ${(err as Error).message}`);
   }

@@ -177,11 +177,13 @@ export class ProxyCore {
   }
 
   // Serves the proxy on a Unix socket any local uid may connect to (the sandbox user is another uid).
-  async listenUnix(path: string): Promise<void> {
+  // Returns the server: the relay's attributed connections (peer-socket.ts) are handed to it too.
+  async listenUnix(path: string): Promise<Server> {
     rmSync(path, { force: true });
     const srv = this.createHttp();
     await this.listen(srv, () => srv.listen({ path, backlog: 1024 }));
     chmodSync(path, 0o666);
+    return srv;
   }
 
   private listen(srv: Server, start: () => void): Promise<void> {

@@ -13,6 +13,8 @@ import { defaultUpstreamCa } from './inspect.js';
 import { join } from 'node:path';
 import { writeSandboxTrust } from './sandbox-trust.js';
 import { sandboxConfigDir } from '../sandbox/state.js';
+import { PEER_SOCKET, rotateRelayToken, servePeerSocket, syncAttributeFlag } from './peer-socket.js';
+import type { Server as NetServer } from 'node:net';
 
 // The running egress service: the proxy, its approval queue and audit log.
 export interface EgressService extends Service {
@@ -110,11 +112,18 @@ export const startEgress = async (
     inspect: { ca, upstreamCa, inspectUnknown: config.proxy.inspect_unknown, passthrough: config.proxy.inspect_passthrough },
   });
   let listen: string;
+  let peerSrv: NetServer | undefined;
   try {
     const addr = await core.listenTcp(host, port);
     listen = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
-    await core.listenUnix(paths.egressSocket);
+    const unixSrv = await core.listenUnix(paths.egressSocket);
+    // binaries[]: the sandbox relay's attributed connections (a preamble with this start's token) come in here.
+    peerSrv = await servePeerSocket(unixSrv, join(paths.sandboxDir, PEER_SOCKET), rotateRelayToken(paths.stateDir), {
+      timeoutMs: config.proxy.header_timeout,
+      onUntrusted: (why) => ctx.log.warn('egress: untrusted relay preamble on the sandbox socket', { why }),
+    });
   } catch (err) {
+    peerSrv?.close();
     await core.close();
     audit.close();
     const e = err as NodeJS.ErrnoException;
@@ -125,6 +134,9 @@ export const startEgress = async (
   }
   ctx.setStatus('proxy', { listen });
   ctx.log.info('egress proxy listening', { listen, socket: paths.egressSocket });
+  const syncFlag = (): void => syncAttributeFlag(paths.sandboxDir, policy.usesBinaries?.() ?? false);
+  syncFlag();
+  const offFlag = policy.onChange(syncFlag);
   return {
     name: 'egress',
     core,
@@ -134,6 +146,9 @@ export const startEgress = async (
     stop: async () => {
       // Fail closed: held requests are refused, tunnels closed, then the last audit lines land.
       queue.close();
+      offFlag();
+      syncAttributeFlag(paths.sandboxDir, false);
+      peerSrv?.close();
       // Let the held requests' 403 answers and deny lines go out before their sockets are closed.
       await new Promise((r) => setImmediate(r));
       await core.close();

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { execa } from 'execa';
 import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
@@ -109,11 +110,47 @@ describe('binaries[] with up --no-sandbox', () => {
     expect(r.body.toString()).toContain('binary unknown (sandbox connection without a relay preamble)');
   });
 
+  it('trusts a relay preamble on egress-peer.sock only with this start\'s token', async () => {
+    expect(existsSync(join(home.paths.sandboxDir, 'egress-attribute'))).toBe(true);
+    const token = readFileSync(join(home.paths.stateDir, 'sandbox', 'relay-token'), 'utf8').trim();
+    const peer = join(home.paths.sandboxDir, 'egress-peer.sock');
+    const ask = async (preamble: string, req: string) => {
+      const us = connect(peer);
+      const res = readResponse(us);
+      us.write(preamble + req);
+      const r = await res;
+      us.destroy();
+      return r;
+    };
+    const claim = (tok: string, exe: string) => `CLAWDECK-PEER ${tok} ${JSON.stringify({ owners: [{ exe, ancestors: ['/opt/node/bin/node'] }] })}\n`;
+    const get = `GET http://web.test:${web.port}/p HTTP/1.1\r\nHost: web.test:${web.port}\r\nConnection: close\r\n\r\n`;
+    const ok = await ask(claim(token, CURL), get);
+    expect(ok.status, ok.body).toBe(200);
+    const tunnel = await ask(claim(token, CURL), `CONNECT web.test:${web.port} HTTP/1.1\r\nHost: web.test:${web.port}\r\n\r\n`);
+    expect(tunnel.status, tunnel.body).toBe(200);
+    const other = await ask(claim(token, '/usr/bin/wget'), get);
+    expect(other.status).toBe(403);
+    expect(other.body).toContain('binary /usr/bin/wget (ancestors: /opt/node/bin/node)');
+    const forged = await ask(claim('x'.repeat(token.length), CURL), get);
+    expect(forged.status).toBe(403);
+    expect(forged.body).toContain('binary unknown (untrusted relay preamble (wrong token))');
+    const bare = await ask('', get);
+    expect(bare.status).toBe(403);
+    expect(bare.body).toContain('binary unknown (no relay preamble)');
+  });
+
   it('a hot reload that lists node (a glob) lets node through, and curl too because node is its ancestor', async () => {
     writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: "${NODE.replace(/[^/]+$/, '*')}" }`));
     await waitFor(async () => (await nodeGet(`http://web.test:${web.port}/n`)).stdout.startsWith('200') || null, 'node allowed after reload');
     // curl's parent is this test's node process: OpenShell's rule admits a listed ancestor.
     const r = await curl([`http://web.test:${web.port}/c`]);
     expect(r.stdout.split('\n').at(-1)).toBe('200');
+  });
+});
+
+describe('the relay flag follows the policy', () => {
+  it('removes egress-attribute when no rule has binaries any more', async () => {
+    writeFileSync(home.paths.policyFile, 'version: 1\nnetwork_policies:\n  a:\n    endpoints: [{ host: open.test, port: 443 }]\n');
+    await waitFor(() => !existsSync(join(home.paths.sandboxDir, 'egress-attribute')) || null, 'flag removed');
   });
 });

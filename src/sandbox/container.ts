@@ -7,6 +7,7 @@ import { GATEWAY_PORT, INFERENCE_PORT } from './openclaw-config.js';
 import { sandboxConfigDir, sandboxNames } from './state.js';
 import { sandboxTrustEnv } from '../egress/sandbox-trust.js';
 import { gatewayCmd } from './stale-locks.js';
+import { relayToken } from '../egress/peer-socket.js';
 
 // seccomp/clawdeck.json, next to blueprints/ (see seccomp/README.md for every denied call).
 export const seccompProfile = (blueprintDir: string): string =>
@@ -52,7 +53,8 @@ export const containerSpec = (paths: Paths, bp: Blueprint, image: string, token:
     Image: image,
     User: '1000:1000',
     WorkingDir: '/sandbox',
-    Env: sandboxEnv(token),
+    // The relay's binaries[] token: the launcher keeps it out of the agent's environment (docs/security.md).
+    Env: [...sandboxEnv(token), `CLAWDECK_RELAY_TOKEN=${relayToken(paths.stateDir)}`],
     // The image's launcher ENTRYPOINT runs this: clear the last gateway's stale lock files and lease, then the gateway.
     Cmd: gatewayCmd(),
     // Stable across containers: OpenClaw records its hostname in its locks and only reclaims same-host dead owners.

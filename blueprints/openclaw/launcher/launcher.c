@@ -379,6 +379,8 @@ int main(int argc, char **argv) {
   if (child_pid == 0) {
     close(rp[0]);
     landlock_or_exit();
+    // The relay's attribution token stays with the relay: the agent's environment never has it.
+    unsetenv("CLAWDECK_RELAY_TOKEN");
     dprintf(rp[1], "{\"landlock\":\"%s\",\"abi\":%d,\"compat\":\"%s\",\"detail\":\"%s\"}", ll_state, ll_abi,
             hard_requirement ? "hard_requirement" : "best_effort", ll_detail);
     close(rp[1]);

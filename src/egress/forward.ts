@@ -113,6 +113,7 @@ const forward = (
   started: number,
 ): void => {
   const drop = dropSet(req.headers.connection);
+  if (leanEligible(req)) return forwardLean(core, req, res, dest, path, ip, operator, started, drop);
   const headers: OutgoingHttpHeaders = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const k = req.rawHeaders[i]!;
@@ -121,7 +122,6 @@ const forward = (
     const prev = headers[lk];
     headers[lk] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev as string | string[], req.rawHeaders[i + 1]!);
   }
-  if (leanEligible(req)) return forwardLean(core, req, res, dest, path, ip, operator, started, drop);
   let up = 0;
   let down = 0;
   let closed = false;

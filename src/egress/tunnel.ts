@@ -101,7 +101,8 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
         up.destroy();
         // Destroyed: no read can land in the buffer any more.
         giveReadBuffer(readBuffer);
-        core.audit.write({
+        // After the fact (bytes and duration, not a decision): batched with the next decision line, as for plain HTTP.
+        core.audit.writeSoon({
           event: 'close',
           conn,
           host: dest.host,
@@ -127,8 +128,8 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
         up.setTimeout(0);
         up.setNoDelay(true);
         client.setTimeout(core.idleTimeoutMs, () => finish());
-        client.write(ESTABLISHED);
         up.on('end', () => client.end());
+        client.write(ESTABLISHED);
         verifyFirstBytes(core, client, up, head, dest.host, conn, a.ip, dest.port, () => finish());
       });
     });
@@ -188,8 +189,8 @@ const verifyFirstBytes = (
     arm();
     check();
   };
-  // The client half-closed before naming a host: nothing of its reached upstream, so there is nothing to check;
-  // pass the end on (as the pipe would) so the tunnel closes instead of lingering until the idle timeout.
+  // The client closed before naming a host: no byte of its is outstanding, so the tunnel is over (RFC 9110 §9.3.6:
+  // when either side closes, send what that side left, then close both) instead of lingering until the idle timeout.
   // An unfinished TLS record / request head is never forwarded: that is a refusal.
   const onEnd = (): void => {
     if (done) return;
@@ -197,7 +198,7 @@ const verifyFirstBytes = (
     done = true;
     clearTimeout(timer);
     client.off('data', onData);
-    up.end();
+    kill();
   };
   if (buf.length) {
     arm();

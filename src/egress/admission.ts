@@ -133,6 +133,7 @@ export class Admitter {
       path: d.path,
       closest: decision.closest,
       risk: riskHints(d, ip, seenBefore),
+      ...(d.binary !== undefined ? { binary: peerLabel(d.binary) } : {}),
     };
     const held = this.queue.hold(req);
     this.audit.write({ ...line, event: 'held', approval: held.id });

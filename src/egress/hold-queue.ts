@@ -17,6 +17,8 @@ export interface HoldRequest {
   bodyBytes?: number | null;
   closest: string | null;
   risk: Risk[];
+  // binaries[] attribution of the connection, when it was looked up.
+  binary?: string;
 }
 
 // How a hold ended, for the proxy and the audit line.
@@ -138,6 +140,7 @@ export class HoldQueue {
           ...(req.bodyBytes !== undefined ? { body_bytes: req.bodyBytes } : {}),
           closest_rule: req.closest,
           risk: req.risk,
+          ...(req.binary !== undefined ? { binary: req.binary } : {}),
           command: null,
           cwd: null,
           session: null,

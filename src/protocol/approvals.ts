@@ -19,6 +19,8 @@ export const approvalItemSchema = z.object({
   body_bytes: z.number().int().nullable().optional(),
   closest_rule: z.string().nullable(),
   risk: z.array(riskSchema),
+  // The executable that opened the (first) held connection, when the policy has binaries[] (else absent).
+  binary: z.string().nullable().optional(),
   // exec
   command: z.string().nullable(),
   cwd: z.string().nullable(),

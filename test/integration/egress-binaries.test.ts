@@ -53,7 +53,7 @@ beforeAll(async () => {
   web = await startHttpUpstream();
   home = makeHome('proxy:\n  listen: 127.0.0.1:0\ninference:\n  listen: 127.0.0.1:0\n');
   writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: ${CURL} }`));
-  writeFileSync(home.paths.hostsFile, '127.0.0.1 web.test open.test\n');
+  writeFileSync(home.paths.hostsFile, '127.0.0.1 web.test open.test held.test\n');
   const up = await home.cli(['up', '--no-sandbox']);
   expect(up.exitCode, up.stderr).toBe(0);
   const st = JSON.parse((await home.cli(['status', '--json'])).stdout) as { proxy: { listen: string } };
@@ -145,6 +145,25 @@ describe('binaries[] with up --no-sandbox', () => {
     // curl's parent is this test's node process: OpenShell's rule admits a listed ancestor.
     const r = await curl([`http://web.test:${web.port}/c`]);
     expect(r.stdout.split('\n').at(-1)).toBe('200');
+  });
+});
+
+describe('the approval queue', () => {
+  it('shows the binary of a held connection (approvals list), and deny releases it', async () => {
+    writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: ${CURL} }`).replace('unknown_hosts: deny', 'unknown_hosts: ask\n  ask_private: [127.0.0.0/8]'));
+    await waitFor(async () => (await nodeGet(`http://open.test:${web.port}/z`)).stdout.startsWith('200') || null, 'policy reloaded');
+    const pending = curl([`http://held.test:${web.port}/h`]);
+    const item = await waitFor(async () => {
+      const r = await home.cli(['approvals', 'list', '--json']);
+      return (JSON.parse(r.stdout) as { id: string; host: string; binary?: string }[]).find((i) => i.host === 'held.test');
+    }, 'held item').catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify((await readAudit(home.paths.auditLog)).filter((l) => l.host === 'held.test'))} ${(await pending).stdout}`);
+    });
+    expect(item.binary).toBe(CURL);
+    const list = await home.cli(['approvals', 'list']);
+    expect(list.stdout).toContain(`held.test:${web.port} GET /h by ${CURL}`);
+    expect((await home.cli(['approvals', 'deny', item.id])).exitCode).toBe(0);
+    expect((await pending).stdout.split('\n').at(-1)).toBe('403');
   });
 });
 

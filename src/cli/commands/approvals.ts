@@ -14,7 +14,7 @@ const age = (iso: string): string => {
 };
 
 const target = (i: ApprovalItem): string =>
-  i.kind === 'exec' ? (i.command ?? '') : `${i.scheme ?? ''} ${i.host ?? ''}:${i.port ?? ''}${i.path ? ` ${i.method ?? ''} ${i.path}` : ''}${typeof i.body_bytes === 'number' && i.body_bytes > 0 ? ` (${i.body_bytes} B body)` : ''}`;
+  i.kind === 'exec' ? (i.command ?? '') : `${i.scheme ?? ''} ${i.host ?? ''}:${i.port ?? ''}${i.path ? ` ${i.method ?? ''} ${i.path}` : ''}${typeof i.body_bytes === 'number' && i.body_bytes > 0 ? ` (${i.body_bytes} B body)` : ''}${i.binary ? ` by ${i.binary}` : ''}`;
 
 // One line per item for humans (watch) and the rows of `approvals list`.
 const row = (i: ApprovalItem): string[] => [i.id, i.kind, target(i), i.ip ?? '-', age(i.created_at), String(i.hits), i.risk.join(',') || '-', i.closest_rule ?? '-'];

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { PeerBinary } from '../policy/engine-types.js';
@@ -32,7 +33,7 @@ export const peerBinaryOf = (sock: Socket): Promise<PeerBinary> => {
   if (!p) {
     p = sock.remoteAddress === undefined || sock.remotePort === undefined
       ? Promise.resolve(unknown('sandbox connection without a relay preamble'))
-      : new Promise<PeerBinary>((resolve) => setImmediate(() => resolve(tcpPeerBinary(sock.remoteAddress!, sock.remotePort!, sock.localAddress ?? '', sock.localPort ?? 0))));
+      : tcpPeerBinary(sock.remoteAddress, sock.remotePort, sock.localAddress ?? '', sock.localPort ?? 0);
     cache.set(sock, p);
   }
   return p;
@@ -161,18 +162,39 @@ export const identityOf = (owners: SocketOwner[]): PeerBinary => {
   return best ?? unknown('no process holds the connection');
 };
 
+const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+
+// IPv4 pairs are found with one indexOf over /proc/net/tcp (it can hold thousands of lines on a busy host).
+const v4Needle = (ip: string, port: number, rip: string, rport: number): string | null => {
+  const enc = (a: string): string | null => {
+    const m = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(a);
+    return m ? [m[4], m[3], m[2], m[1]].map((x) => hex(Number(x), 2)).join('') : null;
+  };
+  const l = enc(ip);
+  const r = enc(rip);
+  return l && r ? `${l}:${hex(port, 4)} ${r}:${hex(rport, 4)}` : null;
+};
+
+const inodeAt = (table: string, idx: number): string | null => {
+  const end = table.indexOf('\n', idx);
+  const f = table.slice(table.lastIndexOf('\n', idx) + 1, end < 0 ? undefined : end).trim().split(/\s+/);
+  return f[9] && f[9] !== '0' ? f[9] : null;
+};
+
 // Host mode: the process on this machine whose TCP socket (ip:port → proxy lip:lport) reached the proxy.
-export const tcpPeerBinary = (ip: string, port: number, lip: string, lport: number): PeerBinary => {
+// The table is read off the event loop (the kernel walks every TCP socket to produce it); the fd scan is short.
+export const tcpPeerBinary = async (ip: string, port: number, lip: string, lport: number): Promise<PeerBinary> => {
   try {
-    const tables: string[] = [];
-    for (const t of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      try {
-        tables.push(readFileSync(t, 'utf8'));
-      } catch {
-        // no IPv6
-      }
+    let inode: string | null = null;
+    const needle = v4Needle(ip, port, lip, lport);
+    if (needle) {
+      const table = await readFile('/proc/net/tcp', 'utf8');
+      const at = table.indexOf(needle);
+      if (at >= 0) inode = inodeAt(table, at);
+    } else {
+      const table = await readFile('/proc/net/tcp6', 'utf8').catch(() => '');
+      inode = findSocketInode([table], ip, port, lip, lport);
     }
-    const inode = findSocketInode(tables, ip, port, lip, lport);
     if (!inode) return unknown(`no local socket ${ip}:${port} (not a process on this host?)`);
     const { pids, unreadable } = socketOwners(inode);
     if (!pids.length) return unknown(unreadable ? 'the connecting process belongs to another user (its /proc entries are unreadable)' : 'the connecting process has gone');

@@ -47,6 +47,8 @@ export interface RuleView {
   expires: string | null;
   comment: string | null;
   approved_by: string | null;
+  // The entry's binaries[] as written; null = every binary.
+  binaries: string[] | null;
 }
 
 interface TrieNode {
@@ -148,6 +150,7 @@ export const compilePolicy = (policy: PolicyFile, now = Date.now()): CompiledPol
         expires: ep.expiresAt === null ? null : new Date(ep.expiresAt).toISOString(),
         comment: e.comment ?? np.comment ?? null,
         approved_by: e.approved_by ?? np.approved_by ?? null,
+        binaries: binaries ? binaries.paths : null,
       });
       // Expired rules stay in the index: decide() checks the clock, so a compiled policy never goes stale.
       if (e.disabled) return;

@@ -12,6 +12,8 @@ export const policyRuleSchema = z.object({
   expires: z.string().nullable(),
   comment: z.string().nullable(),
   approved_by: z.string().nullable(),
+  // binaries[]: only these executables may use the endpoint (null or absent = every binary).
+  binaries: z.array(z.string()).nullable().optional(),
 });
 
 export const policyIssueSchema = z.object({ file: z.string(), line: z.number().int(), col: z.number().int(), message: z.string() });

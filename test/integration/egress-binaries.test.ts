@@ -91,6 +91,14 @@ describe('binaries[] with up --no-sandbox', () => {
     expect(r.stdout.split('\n')[0], r.stderr).toBe('200');
   });
 
+  it('policy show lists the binaries of each rule', async () => {
+    const r = await home.cli(['policy', 'show']);
+    expect(r.stdout).toMatch(new RegExp(`curl_only/endpoints\\[0\\].*only ${CURL}`));
+    const j = JSON.parse((await home.cli(['policy', 'show', '--json'])).stdout) as { rules: { id: string; binaries?: string[] | null }[] };
+    expect(j.rules.find((x) => x.id === 'curl_only/endpoints[0]')?.binaries).toEqual([CURL]);
+    expect(j.rules.find((x) => x.id === 'anyone/endpoints[0]')?.binaries).toBeNull();
+  });
+
   it('writes the attributed binary into the audit log', async () => {
     const lines = await waitFor(async () => {
       const all = await readAudit(home.paths.auditLog);

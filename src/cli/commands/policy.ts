@@ -166,7 +166,7 @@ export const registerPolicy = (program: Command): void => {
       for (const e of s.errors) for (const w of e.where ?? []) out.push(`error: ${w.file}:${w.line}:${w.col}: ${e.message}`);
       if (s.notice) out.push(`note: ${s.notice}`);
       out.push('');
-      const rows = s.rules.map((r) => [r.id, r.host, r.ports.join(','), r.action, r.enabled ? 'on' : 'off', [r.approved_by && `by ${r.approved_by}`, r.expires && `until ${r.expires}`, r.comment].filter(Boolean).join('; ') || '-']);
+      const rows = s.rules.map((r) => [r.id, r.host, r.ports.join(','), r.action, r.enabled ? 'on' : 'off', [r.binaries?.length && `only ${r.binaries.join(', ')}`, r.approved_by && `by ${r.approved_by}`, r.expires && `until ${r.expires}`, r.comment].filter(Boolean).join('; ') || '-']);
       out.push(rows.length ? table([['RULE', 'HOST', 'PORTS', 'ACTION', 'STATE', 'NOTE'], ...rows]) : 'no rules: every host is decided by "unknown hosts"');
       process.stdout.write(out.join('\n') + '\n');
     });

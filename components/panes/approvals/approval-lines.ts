@@ -59,6 +59,7 @@ export const approvalDetails = (i: ApprovalItem, now: number, theme: Theme): Lin
     ...row('ip', i.ip),
     ...row('method', i.method),
     ...row('path', i.path),
+    ...row('binary', i.binary),
     ...row('body', typeof i.body_bytes === 'number' ? `${i.body_bytes} bytes` : null),
     ...row('command', i.command),
     ...row('cwd', i.cwd),

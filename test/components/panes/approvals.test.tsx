@@ -37,6 +37,12 @@ describe('approvals pane', () => {
     expect(details).toContainEqual(expect.stringMatching(/^body +11 bytes$/));
   });
 
+  it('shows the attributed binary in the details when the proxy looked it up', () => {
+    const details = (b?: string) => approvalDetails(makeApproval({ id: 'b', ...(b ? { binary: b } : {}) }), Date.now(), theme).map((l) => l.map((s) => s.text).join(''));
+    expect(details('/usr/bin/curl')).toContainEqual(expect.stringMatching(/^binary +\/usr\/bin\/curl$/));
+    expect(details().some((l) => l.startsWith('binary'))).toBe(false);
+  });
+
   it('shows exec requests and an item being decided', () => {
     const items = [makeApproval({ id: 'e', kind: 'exec', host: null, port: null, command: 'rm -rf build' })];
     const f = show(<ApprovalsPane items={items} selectedId="e" inflight={{ 'decide:e': 'deciding' }} readonly now={Date.now()} focused width={70} height={6} />);

@@ -7,6 +7,7 @@
 //   /run/clawdeck/gateway.sock -> 127.0.0.1:18789   (the OpenClaw gateway, bound to loopback)
 import { createServer, connect } from 'node:net';
 import { chmodSync, rmSync, writeSync, closeSync, existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 const DIR = process.env.CLAWDECK_SOCKET_DIR ?? '/run/clawdeck';
 const INFERENCE_PORT = Number(process.env.CLAWDECK_INFERENCE_PORT ?? 80);
@@ -21,9 +22,10 @@ const hex = (n) => n.toString(16).toUpperCase().padStart(4, '0');
 const exe = (pid) => { try { return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''); } catch { return null; } };
 const ppid = (pid) => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]); } catch { return 0; } };
 const ancestors = (pid) => { const out = []; for (let p = ppid(pid), i = 0; p > 1 && i < 64; p = ppid(p), i++) { const e = exe(p); if (e) out.push(e); } return out; };
-const owners = (c) => {
+// The kernel walks its whole TCP hash for /proc/net/tcp (~3 ms here): read it off the event loop.
+const owners = async (c) => {
   const [l, r] = [`0100007F:${hex(c.remotePort)}`, `0100007F:${hex(c.localPort)}`];
-  const row = readFileSync('/proc/net/tcp', 'utf8').split('\n').map((x) => x.trim().split(/\s+/)).find((f) => f[1] === l && f[2] === r);
+  const row = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((x) => x.trim().split(/\s+/)).find((f) => f[1] === l && f[2] === r);
   if (!row) return { owners: [], why: 'no /proc/net/tcp entry' };
   const target = `socket:[${row[9]}]`;
   const found = [];
@@ -34,11 +36,12 @@ const owners = (c) => {
   }
   return { owners: found };
 };
-const egress = (c) => {
+const egress = async (c) => {
   if (!TOKEN || !existsSync(`${DIR}/egress-attribute`)) return pipe(c, { path: `${DIR}/egress.sock` });
-  let who;
-  try { who = owners(c); } catch (e) { who = { owners: [], why: String(e.message) }; }
-  pipe(c, { path: `${DIR}/egress-peer.sock` }, `CLAWDECK-PEER ${TOKEN} ${JSON.stringify(who)}\n`);
+  c.pause();
+  c.on('error', () => c.destroy());
+  const who = await owners(c).catch((e) => ({ owners: [], why: String(e.message) }));
+  if (!c.destroyed) pipe(c, { path: `${DIR}/egress-peer.sock` }, `CLAWDECK-PEER ${TOKEN} ${JSON.stringify(who)}\n`);
 };
 
 const pipe = (client, target, first) => {

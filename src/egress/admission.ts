@@ -50,6 +50,9 @@ export const ruleHint = (d: Destination, ip: string | null, pd: PolicyDecision):
   if (pd.rule === 'private-address' && ip) {
     return `${ip} is a private/special address; allow it explicitly with allowed_ips: ["${ip}/32"] on an endpoint for ${d.host}:${d.port}${closest}`;
   }
+  if (pd.binary && pd.rule) {
+    return `only the binaries of ${pd.rule.replace(/\/endpoints\[\d+\]$/, '')} may use it; to allow this one, add its path to that entry's binaries (paths are /proc/<pid>/exe, symlinks resolved)`;
+  }
   if (pd.rule && pd.rule !== 'default') return `rule ${pd.rule} decides this; change it in the policy file${closest}`;
   return `add an endpoint { host: ${d.host}, port: ${d.port} } under network_policies in the policy file${closest}`;
 };

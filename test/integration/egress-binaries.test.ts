@@ -81,6 +81,7 @@ describe('binaries[] with up --no-sandbox', () => {
     const body = JSON.parse(rest.join('\n')) as { reason: string };
     expect(body.reason).toContain(`binary ${NODE}`);
     expect(body.reason).toContain(`allows only ${CURL}`);
+    expect((body as { rule_hint?: string }).rule_hint).toContain("add its path to that entry's binaries");
     const t = await nodeGet(`http://web.test:${web.port}/tunnel`, true);
     expect(t.stdout.split('\n')[0], t.stderr).toMatch(/^HTTP\/1\.1 403/);
     expect(t.stdout).toContain(`binary ${NODE}`);

@@ -29,6 +29,12 @@ export interface AuditEntry {
   binary?: string;
 }
 
+// One JSON line, time first: the same text as JSON.stringify({ t, ...entry }) without copying the entry.
+const line = (entry: AuditEntry): string => {
+  const rest = JSON.stringify(entry);
+  return `{"t":"${new Date().toISOString()}"${rest.length > 2 ? ',' : ''}${rest.slice(1)}\n`;
+};
+
 // Append-only JSONL with one write(2) per line: the line is in the kernel before the decision takes effect,
 // so kill -9 of the daemon loses no completed line. Rotates by size (file → file.1 → …).
 export class AuditLog {
@@ -49,20 +55,22 @@ export class AuditLog {
   // Synchronous on purpose: callers act on the decision only after this returns.
   write(entry: AuditEntry): void {
     if (this.closed) return;
-    this.flush(JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n');
+    this.flush(line(entry));
   }
 
   // For after-the-fact lines (bytes and duration of a finished request, never a decision): written with the next
   // decision line or within 20 ms, whichever comes first, so a busy keep-alive client costs one write per request.
+  // The timer is not re-armed per line: one pending timer covers every line queued until it fires.
   writeSoon(entry: AuditEntry): void {
     if (this.closed) return;
-    this.pending += JSON.stringify({ t: new Date().toISOString(), ...entry }) + '\n';
-    this.timer ??= setTimeout(() => this.flush(''), 20);
+    this.pending += line(entry);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush('');
+    }, 20);
   }
 
   private flush(extra: string): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     const text = this.pending + extra;
     this.pending = '';
     if (!text) return;
@@ -82,6 +90,8 @@ export class AuditLog {
 
   close(): void {
     if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.flush('');
     this.closed = true;
     try {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/egress/audit-log.js';
 import { readAuditLines, formatAuditLine } from '../../../src/egress/audit-read.js';
+import { waitFor } from '../../helpers/home.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'audit-'));
 
@@ -14,6 +15,25 @@ describe('AuditLog', () => {
     const log = new AuditLog(f);
     log.write({ event: 'decision', conn: 1, outcome: 'allow', host: 'a.test', port: 443 });
     expect(JSON.parse(readFileSync(f, 'utf8').trim())).toMatchObject({ event: 'decision', host: 'a.test', t: expect.any(String) });
+    log.close();
+    rmSync(dir, { recursive: true });
+  });
+
+  it('writes after-the-fact lines with the next decision line, or on their own soon after when none follows', async () => {
+    const dir = tmp();
+    const f = join(dir, 'audit.jsonl');
+    const log = new AuditLog(f);
+    const lines = (): Record<string, unknown>[] => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    log.writeSoon({ event: 'close', conn: 1, bytes_up: 5, bytes_down: 7, duration_ms: 1 });
+    expect(readFileSync(f, 'utf8')).toBe('');
+    log.write({ event: 'decision', conn: 2, outcome: 'allow', host: 'a.test', port: 443, ip: null });
+    expect(lines()).toEqual([
+      { t: expect.any(String), event: 'close', conn: 1, bytes_up: 5, bytes_down: 7, duration_ms: 1 },
+      { t: expect.any(String), event: 'decision', conn: 2, outcome: 'allow', host: 'a.test', port: 443, ip: null },
+    ]);
+    log.writeSoon({ event: 'close', conn: 2, bytes_up: 0 });
+    await waitFor(() => lines().length === 3, 'the close line without a following decision');
+    expect(lines()[2]).toMatchObject({ event: 'close', conn: 2 });
     log.close();
     rmSync(dir, { recursive: true });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeHome, waitFor, type TestHome } from '../helpers/home.js';
 import { dexec, dockerAvailable, ensureBaseImage } from '../helpers/docker.js';
 import { readAudit, startHttpUpstream } from '../helpers/egress.js';
@@ -105,5 +106,23 @@ describe.skipIf(!hasDocker)('binaries[] in the sandbox', () => {
     expect(plain.stdout).toMatch(/^HTTP\/1\.1 400/);
     const audit = await readAudit(home.paths.auditLog);
     expect(audit.some((l) => l.host === 'tool.test' && l.outcome === 'allow')).toBe(false);
+  });
+
+  it('stops attributing once no rule has binaries: the relay goes back to the plain socket', async () => {
+    writeFileSync(home.paths.policyFile, policy(web.port).replace(/\n    binaries:\n      - \{ path: [^}]+\}/g, ''));
+    await waitFor(() => !existsSync(join(home.paths.sandboxDir, 'egress-attribute')) || null, 'flag removed');
+    // With egress-peer.sock moved away, only a relay that no longer attributes can get through.
+    const peer = join(home.paths.sandboxDir, 'egress-peer.sock');
+    renameSync(peer, `${peer}.away`);
+    let r;
+    try {
+      r = await dexec(container, [...AGENT, 'bash', '-c', bashGet('tool.test', web.port)]);
+    } finally {
+      renameSync(`${peer}.away`, peer);
+    }
+    expect(r.stdout, r.stderr).toMatch(/^HTTP\/1\.1 200/);
+    const line = await waitFor(async () => (await readAudit(home.paths.auditLog)).find((l) => l.event === 'decision' && l.path === '/b' && l.host === 'tool.test'), 'audit line');
+    expect(line.outcome).toBe('allow');
+    expect(line).not.toHaveProperty('binary');
   });
 });

@@ -160,7 +160,8 @@ describe('binaries[] with up --no-sandbox', () => {
 describe('the approval queue', () => {
   it('shows the binary of a held connection (approvals list), and deny releases it', async () => {
     writeFileSync(home.paths.policyFile, policy(web.port, `      - { path: ${CURL} }`).replace('unknown_hosts: deny', 'unknown_hosts: ask\n  ask_private: [127.0.0.0/8]'));
-    await waitFor(async () => (await nodeGet(`http://open.test:${web.port}/z`)).stdout.startsWith('200') || null, 'policy reloaded');
+    // The previous policy let node reach web.test; this one does not: a 403 means it is in force.
+    await waitFor(async () => (await nodeGet(`http://web.test:${web.port}/z`)).stdout.startsWith('403') || null, 'policy reloaded');
     const pending = curl([`http://held.test:${web.port}/h`]);
     const item = await waitFor(async () => {
       const r = await home.cli(['approvals', 'list', '--json']);

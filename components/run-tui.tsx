@@ -1,20 +1,21 @@
 import { render } from 'ink';
-import { LiveSnapshot } from '../src/daemon/live-snapshot.js';
+import type { LiveSnapshot } from '../src/daemon/live-snapshot.js';
 import { App, type AppOptions } from './app/app.js';
 import { ErrorBoundary } from './app/error-boundary.js';
 import { createTheme } from './theme/theme.js';
 import { ThemeProvider } from './theme/theme-context.js';
 
 export interface RunTuiOptions extends AppOptions {
-  socket: string;
+  // The client store, already connecting: attach starts it while Ink loads, so the first frame has data.
+  source: LiveSnapshot;
   noColor?: boolean;
 }
 
-// Entry point `clawdeck attach` loads at runtime: connects the store, renders, resolves when the view quits.
+// Entry point `clawdeck attach` loads at runtime (through load-tui): renders, resolves when the view quits.
 // Quitting detaches this view only; the daemon and everything it holds keep running.
 export const runTui = async (opts: RunTuiOptions): Promise<void> => {
   const env = opts.env ?? process.env;
-  const source = new LiveSnapshot(opts.socket, { name: opts.readonly ? 'tui-readonly' : 'tui', minIntervalMs: 125 }).start();
+  const { source } = opts;
   const theme = createTheme(env, { noColor: opts.noColor });
   const instance = render(
     <ThemeProvider value={theme}>

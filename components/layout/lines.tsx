@@ -13,18 +13,26 @@ export type Line = Segment[];
 // Plain text of a line (tests and width maths).
 export const lineText = (l: Line): string => l.map((s) => s.text).join('');
 
-// Cuts a line to `width` columns (code points), so nothing wraps into the next row.
+// Control characters (newline, tab, escape...) in daemon text would break a row or reach the terminal.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const SURROGATE = /[\ud800-\udfff]/;
+const codePoints = (t: string): number => (SURROGATE.test(t) ? [...t].length : t.length);
+
+// Cuts a line to `width` columns (code points) with control characters blanked, so a row is exactly one
+// terminal row: nothing wraps into the next one (rows are also truncated by display width when drawn).
 export const clipLine = (l: Line, width: number): Line => {
   const out: Line = [];
   let left = Math.max(0, width);
-  for (const s of l) {
+  for (const seg of l) {
     if (left <= 0) break;
-    const cps = [...s.text];
-    if (cps.length <= left) {
+    const s = CONTROL.test(seg.text) ? { ...seg, text: seg.text.replace(CONTROLS, ' ') } : seg;
+    const n = codePoints(s.text);
+    if (n <= left) {
       out.push(s);
-      left -= cps.length;
+      left -= n;
     } else {
-      out.push({ ...s, text: cps.slice(0, left).join('') });
+      out.push({ ...s, text: [...s.text].slice(0, left).join('') });
       left = 0;
     }
   }
@@ -36,7 +44,7 @@ export const Lines = ({ lines, width, height }: { lines: Line[]; width: number; 
   const rows = lines.slice(0, Math.max(0, height));
   while (rows.length < height) rows.push([]);
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height}>
       {rows.map((l, i) => (
         <Text key={i} wrap="truncate-end">
           {clipLine(l, width).map((s, j) => (

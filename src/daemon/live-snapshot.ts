@@ -70,6 +70,24 @@ export class LiveSnapshot implements SnapshotSource {
 
   getView = (): LiveView => this.view;
 
+  // Resolves once connected with a snapshot, or after `timeoutMs`: a view can wait for data before its
+  // first frame instead of drawing "connecting" and redrawing a moment later.
+  whenLive(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const live = (): boolean => this.view.snapshot !== null && this.view.connection.state === 'connected';
+      if (live() || this.closed) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.subscribe(() => {
+        if (live() || this.closed) done();
+      });
+    });
+  }
+
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

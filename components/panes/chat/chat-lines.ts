@@ -1,7 +1,7 @@
 import type { ChatView } from '../../../src/protocol/snapshot.js';
 import type { Theme } from '../../theme/theme.js';
 import type { Line } from '../../layout/lines.js';
-import { wrapText } from './wrap.js';
+import { wrapText, type WrapCache } from './wrap.js';
 
 type Message = ChatView['messages'][number];
 
@@ -24,13 +24,14 @@ const prefixFor = (m: Message, theme: Theme): { text: string; color: string | un
 };
 
 // Every message wrapped to the pane width, with a role prefix on its first row and a cursor while streaming.
-export const messageLines = (messages: Message[], width: number, theme: Theme): Line[] => {
+export const messageLines = (messages: Message[], width: number, theme: Theme, cache?: WrapCache): Line[] => {
   const out: Line[] = [];
+  cache?.nextRound();
   for (const m of messages) {
     const p = prefixFor(m, theme);
     const indent = ' '.repeat(p.text.length);
     const body = m.streaming ? `${m.text}${theme.unicode ? '▍' : '_'}` : m.text;
-    const rows = wrapText(body, width - p.text.length);
+    const rows = wrapText(body, width - p.text.length, cache);
     const color = m.role === 'tool' || m.role === 'status' ? theme.tokens.muted : m.role === 'error' ? theme.tokens.error : undefined;
     rows.forEach((r, i) => {
       out.push([

@@ -1,9 +1,10 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { ChatView } from '../../../src/protocol/snapshot.js';
 import { PaneFrame, contentColumns, contentRows } from '../../layout/pane-frame.js';
 import type { Line } from '../../layout/lines.js';
 import { useTheme } from '../../theme/theme-context.js';
 import { chatLines, messageLines } from './chat-lines.js';
+import { WrapCache } from './wrap.js';
 
 export interface ChatPaneProps {
   chat: ChatView;
@@ -20,8 +21,11 @@ export interface ChatPaneProps {
 export const ChatPane = memo(function ChatPane(p: ChatPaneProps) {
   const theme = useTheme();
   const width = contentColumns(p.width);
-  // Wrapping is the costly part; redo it only when messages or width change, not on every keystroke.
-  const wrapped = useMemo(() => messageLines(p.chat.messages, width, theme), [p.chat.messages, width, theme]);
+  // Wrapping is the costly part; redo it only when messages or width change, not on every keystroke, and
+  // then only for paragraphs not wrapped before (a streamed reply grows at its end).
+  const cache = useRef<WrapCache>(null);
+  cache.current ??= new WrapCache();
+  const wrapped = useMemo(() => messageLines(p.chat.messages, width, theme, cache.current!), [p.chat.messages, width, theme]);
   const { lines } = chatLines({ ...p, width, rows: contentRows(p.height), theme, wrapped });
   const t = theme.tokens;
   const info: Line = [

@@ -1,5 +1,29 @@
+// Rows of already-wrapped paragraphs (per width). A view keeps one across frames (`nextRound` drops what
+// the previous round did not use), so a streamed reply costs only its changing last paragraph per frame.
+export class WrapCache {
+  private used = new Map<string, string[]>();
+  private old = new Map<string, string[]>();
+
+  get(para: string, width: number): string[] | undefined {
+    const key = `${width}\u0000${para}`;
+    const hit = this.used.get(key) ?? this.old.get(key);
+    if (hit) this.used.set(key, hit);
+    return hit;
+  }
+
+  set(para: string, width: number, rows: string[]): void {
+    this.used.set(`${width}\u0000${para}`, rows);
+  }
+
+  // Starts a new round: entries not used since the previous call are forgotten.
+  nextRound(): void {
+    this.old = this.used;
+    this.used = new Map();
+  }
+}
+
 // Greedy word wrap by code points; long words are hard-broken. Keeps blank lines.
-export const wrapText = (text: string, width: number): string[] => {
+export const wrapText = (text: string, width: number, cache?: WrapCache): string[] => {
   const w = Math.max(1, width);
   const out: string[] = [];
   for (const para of text.split('\n')) {
@@ -7,6 +31,12 @@ export const wrapText = (text: string, width: number): string[] => {
       out.push('');
       continue;
     }
+    const hit = cache?.get(para, w);
+    if (hit) {
+      out.push(...hit);
+      continue;
+    }
+    const start = out.length;
     let line = '';
     let len = 0;
     for (const word of para.split(/(\s+)/)) {
@@ -38,6 +68,7 @@ export const wrapText = (text: string, width: number): string[] => {
       }
     }
     out.push(line);
+    cache?.set(para, w, out.slice(start));
   }
   return out;
 };

@@ -13,7 +13,14 @@ export interface AttachOptions {
 }
 
 // The TUI lives in dist/components; a computed URL keeps src/ free of any static React/Ink import.
-const TUI_ENTRY = ['..', '..', '..', 'components', 'run-tui.js'].join('/');
+const TUI_ENTRY = ['..', '..', '..', 'components', 'load-tui.js'].join('/');
+type LoadTui = { loadTui(): Promise<{ runTui(o: Record<string, unknown>): Promise<void> }> };
+
+// Snapshots reach the view at most this often: one frame per snapshot (Ink draws the whole screen each
+// frame, its cost does not depend on how much changed), so this bounds render work under any load.
+const SNAPSHOT_INTERVAL_MS = 250;
+// How long the first frame waits for the daemon's first snapshot (the splash is up meanwhile).
+const FIRST_DATA_WAIT_MS = 300;
 
 // The console runs for hours and redraws several times a second: a small young generation and an
 // old-generation cap (live heap is ~25 MB) keep its RSS flat instead of growing towards V8's default
@@ -47,34 +54,44 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
       process.execve(process.execPath, args, { ...process.env, [REEXEC_MARK]: '1' });
     }
   }
-  // Loaded after the splash: config, schemas and the daemon client are most of the start-up cost.
-  const { resolvePaths } = await import('../../config/paths.js');
-  const { loadConfig } = await import('../../config/load.js');
-  const { socketAnswers, startDaemon } = await import('../../daemon/lifecycle.js');
-  const { daemonNotRunning } = await import('../../daemon/client.js');
-  const paths = resolvePaths();
-  let config;
-  try {
-    config = loadConfig(paths.configFile);
-    if (!(await socketAnswers(paths.socket))) {
-      if (!opts.up) throw daemonNotRunning(paths.socket);
-      await startDaemon(paths, { noSandbox: false });
-    }
-  } catch (e) {
-    leaveSplash();
-    throw e;
-  }
   // Ink's colour library decides once, at load, from the environment, and turns colour off whenever CI is
   // set; the console's own rule (NO_COLOR, --no-color, TERM=dumb) must win in both directions.
   const noColor = opts.color === false || Boolean(process.env.NO_COLOR) || process.env.TERM === 'dumb';
   if (process.env.FORCE_COLOR === undefined || noColor) process.env.FORCE_COLOR = noColor ? '0' : '1';
   // React's development build is several times slower and larger; the console always runs production.
   process.env.NODE_ENV ??= 'production';
-  const mod = (await import(new URL(TUI_ENTRY, import.meta.url).href)) as {
-    runTui(o: Record<string, unknown>): Promise<void>;
-  };
+  // Ink and React are most of the start-up: their import starts first and overlaps with loading the config
+  // and connecting to the daemon, so the first frame already has the daemon's snapshot.
+  const tui = import(new URL(TUI_ENTRY, import.meta.url).href).then((m: LoadTui) => m.loadTui());
+  tui.catch(() => undefined);
+  // Loaded after the splash: config, schemas and the daemon client are the rest of the start-up cost.
+  const [{ resolvePaths }, { loadConfig }, { socketAnswers, startDaemon }, { daemonNotRunning }, { LiveSnapshot }] = await Promise.all([
+    import('../../config/paths.js'),
+    import('../../config/load.js'),
+    import('../../daemon/lifecycle.js'),
+    import('../../daemon/client.js'),
+    import('../../daemon/live-snapshot.js'),
+  ]);
+  const paths = resolvePaths();
+  let config;
+  let source;
+  let mod;
+  try {
+    config = loadConfig(paths.configFile);
+    if (!(await socketAnswers(paths.socket))) {
+      if (!opts.up) throw daemonNotRunning(paths.socket);
+      await startDaemon(paths, { noSandbox: false });
+    }
+    source = new LiveSnapshot(paths.socket, { name: opts.readonly ? 'tui-readonly' : 'tui', minIntervalMs: SNAPSHOT_INTERVAL_MS }).start();
+    mod = await tui;
+    await source.whenLive(FIRST_DATA_WAIT_MS);
+  } catch (e) {
+    source?.close();
+    leaveSplash();
+    throw e;
+  }
   await mod.runTui({
-    socket: paths.socket,
+    source,
     view: (opts.view as View | undefined) ?? null,
     readonly: opts.readonly ?? false,
     noColor: opts.color === false,

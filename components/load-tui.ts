@@ -1,0 +1,45 @@
+import { registerHooks } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as RunTui from './run-tui.js';
+
+const FAST_OUTPUT = new URL('./ink/fast-output.js', import.meta.url).href;
+
+// Two redirections of Ink 8's own imports, for Ink only (other importers resolve as usual):
+// - its screen buffer (`./output.js`) becomes ink/fast-output.js, the same frames at a fraction of the
+//   CPU and garbage (the console's biggest cost while tokens stream);
+// - `es-toolkit/compat`, a barrel of ~400 modules it takes only `throttle` from (a third of the start-up
+//   and ~5 MB RSS), becomes the module defining `throttle` (kept as is if es-toolkit's layout differs).
+const narrowInkImports = (): void => {
+  if (typeof registerHooks !== 'function') return;
+  registerHooks({
+    resolve(specifier, context, next) {
+      const fromInk = context.parentURL?.includes('/node_modules/ink/build/') ?? false;
+      if (fromInk && specifier === './output.js') return { url: FAST_OUTPUT, shortCircuit: true };
+      if (!fromInk || specifier !== 'es-toolkit/compat') return next(specifier, context);
+      const entry = next('es-toolkit/compat/throttle', context).url;
+      const url = new URL('../dist/compat/function/throttle.mjs', entry);
+      return existsSync(fileURLToPath(url)) ? { url: url.href, shortCircuit: true } : next(specifier, context);
+    },
+  });
+};
+
+// yoga-layout's loader `fetch`es its inlined wasm (a data: URL) when `fetch` exists, which loads Node's
+// whole fetch stack (undici): ~100 ms and ~7 MB RSS for nothing. Without `fetch` it decodes the same
+// bytes itself. The console makes no HTTP requests, and `fetch` is back as soon as Ink has loaded.
+const withoutFetch = async <T>(load: () => Promise<T>): Promise<T> => {
+  const desc = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!desc?.configurable) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', desc);
+  }
+};
+
+// Loads the console (Ink, React, the panes) the lean way; `clawdeck attach` imports this, never run-tui directly.
+export const loadTui = (): Promise<typeof RunTui> => {
+  narrowInkImports();
+  return withoutFetch(() => import('./run-tui.js'));
+};

@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { formatError, toErrorPayload } from '../protocol/errors.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
-import { printJson } from './output.js';
-import { VERSION } from '../daemon/version.js';
-import { attach, registerAttach } from './commands/attach.js';
+import { execConsole } from './console-exec.js';
+
+// The console (bare `clawdeck` or `attach`) re-executes itself with its V8 flags first, before the CLI's
+// modules load; every other command continues here at once.
+execConsole();
+const [{ Command, CommanderError }, { formatError, toErrorPayload }, { EXIT, exitCodeFor }, { printJson }, { VERSION }, { attach, registerAttach }] =
+  await Promise.all([
+    import('commander'),
+    import('../protocol/errors.js'),
+    import('./exit-codes.js'),
+    import('./output.js'),
+    import('../daemon/version.js'),
+    import('./commands/attach.js'),
+  ]);
 
 const program = new Command('clawdeck')
   .description('Console for a sandboxed OpenClaw agent: chat, inference meter, egress approvals, policy.')

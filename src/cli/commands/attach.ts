@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ClawdeckError } from '../../protocol/errors.js';
+import { drawSplash, isConsoleExec, leaveSplash } from '../console-exec.js';
 
 const VIEWS = ['chat', 'meter', 'approvals', 'policy'] as const;
 type View = (typeof VIEWS)[number];
@@ -22,22 +23,10 @@ const SNAPSHOT_INTERVAL_MS = 250;
 // How long the first frame waits for the daemon's first snapshot (the splash is up meanwhile).
 const FIRST_DATA_WAIT_MS = 300;
 
-// The console runs for hours and redraws several times a second: a small young generation and an
-// old-generation cap (live heap is ~25 MB) keep its RSS flat instead of growing towards V8's default
-// limits. V8 reads these only at start, so attach re-executes itself once with them
-// (CLAWDECK_TUI_V8_FLAGS replaces them, e.g. for a very long chat history).
-export const TUI_V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
-const REEXEC_MARK = 'CLAWDECK_TUI_EXEC';
-
-// A first frame in the alternate screen before Ink (and React) load, so attaching shows at once.
-const drawSplash = (): void => {
-  process.stdout.write('\u001b[?1049h\u001b[H\u001b[2Jclawdeck  starting the console...\r\n');
-};
-const leaveSplash = (): void => void process.stdout.write('\u001b[?1049l');
-
 // Opens the console on a running daemon (or starts one first); quitting the view leaves the daemon up.
 export const attach = async (opts: AttachOptions): Promise<void> => {
   if (opts.view !== undefined && !VIEWS.includes(opts.view as View)) {
+    if (isConsoleExec()) leaveSplash();
     throw new ClawdeckError('USAGE', `unknown view "${opts.view}"`, { hint: `Use one of: ${VIEWS.join(', ')}` });
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -45,15 +34,9 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
       hint: 'Run it in a terminal (or tmux); for scripts use clawdeck status|approvals|policy --json.',
     });
   }
-  const reexeced = process.env[REEXEC_MARK] === '1';
-  if (!reexeced) {
-    drawSplash();
-    if (typeof process.execve === 'function' && process.argv[1]) {
-      const flags = process.env.CLAWDECK_TUI_V8_FLAGS?.split(/\s+/).filter(Boolean) ?? TUI_V8_FLAGS;
-      const args = [process.execPath, ...flags, ...process.execArgv, process.argv[1], ...process.argv.slice(2)];
-      process.execve(process.execPath, args, { ...process.env, [REEXEC_MARK]: '1' });
-    }
-  }
+  // main.ts re-executed this process with the console's V8 flags (console-exec.ts), splash drawn; where it
+  // could not, the console runs without them.
+  if (!isConsoleExec()) drawSplash();
   // Ink's colour library decides once, at load, from the environment, and turns colour off whenever CI is
   // set; the console's own rule (NO_COLOR, --no-color, TERM=dumb) must win in both directions.
   const noColor = opts.color === false || Boolean(process.env.NO_COLOR) || process.env.TERM === 'dumb';

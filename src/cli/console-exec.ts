@@ -1,4 +1,8 @@
-// The console's process setup, kept free of imports: `clawdeck` / `clawdeck attach` re-execute before the
+import { mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+// The console's process setup, kept free of the CLI's imports: `clawdeck` / `clawdeck attach` re-execute before the
 // CLI loads anything else (commander and the schemas were a good part of the console's start-up).
 
 // The console runs for hours and redraws several times a second: a small young generation and an
@@ -7,6 +11,23 @@
 // (CLAWDECK_TUI_V8_FLAGS replaces them, e.g. for a very long chat history).
 export const TUI_V8_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
 const REEXEC_MARK = 'CLAWDECK_TUI_EXEC';
+const CACHE_MARK = 'CLAWDECK_TUI_COMPILE_CACHE';
+
+// Compiling its modules (Ink, React, zod, the schemas) was a third of the console's start-up CPU; Node's
+// compile cache keeps the compiled code between runs. The directory is the user's own (0700, per-user
+// XDG cache); if it cannot be made so, the console starts without it. A NODE_COMPILE_CACHE of the user's wins.
+const compileCacheEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+  if (env.NODE_COMPILE_CACHE !== undefined || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return {};
+  try {
+    const dir = join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'clawdeck', 'compile-cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    if (st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return {};
+    return { NODE_COMPILE_CACHE: dir, [CACHE_MARK]: '1' };
+  } catch {
+    return {};
+  }
+};
 
 // A first frame in the alternate screen before Ink (and React) load, so attaching shows at once.
 export const drawSplash = (): void => {
@@ -16,6 +37,12 @@ export const leaveSplash = (): void => void process.stdout.write('\u001b[?1049l'
 
 // True in the re-executed console process (its splash is already on screen).
 export const isConsoleExec = (): boolean => process.env[REEXEC_MARK] === '1';
+
+// The compile cache is the console's own: processes it starts (the daemon, $EDITOR) do not inherit it.
+if (process.env[CACHE_MARK] === '1') {
+  delete process.env.NODE_COMPILE_CACHE;
+  delete process.env[CACHE_MARK];
+}
 
 // For `clawdeck` and `clawdeck attach` in a terminal: draws the splash and replaces this process with one
 // running the console's V8 flags. Returns (doing nothing) for every other command, for help/version,
@@ -27,5 +54,9 @@ export const execConsole = (argv: string[] = process.argv): void => {
   if (!process.stdin.isTTY || !process.stdout.isTTY || typeof process.execve !== 'function' || !argv[1]) return;
   drawSplash();
   const flags = process.env.CLAWDECK_TUI_V8_FLAGS?.split(/\s+/).filter(Boolean) ?? TUI_V8_FLAGS;
-  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, argv[1], ...args], { ...process.env, [REEXEC_MARK]: '1' });
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, argv[1], ...args], {
+    ...process.env,
+    ...compileCacheEnv(process.env),
+    [REEXEC_MARK]: '1',
+  });
 };

@@ -1,11 +1,22 @@
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { webcrypto, randomBytes, createPrivateKey } from 'node:crypto';
+import type { X509Certificate } from '@peculiar/x509';
+import { webcrypto, randomBytes, createPrivateKey, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
+type X509 = typeof import('@peculiar/x509');
+
+// @peculiar/x509 (with reflect-metadata and its ASN.1 schemas: ~5 MB of the daemon's heap, which every major GC
+// marks, and a slow part of its start) loads on first need: creating the CA or issuing a leaf for an inspected host.
+// Loading an existing CA needs only node:crypto.
+let x509Module: Promise<X509> | undefined;
+const loadX509 = (): Promise<X509> =>
+  (x509Module ??= import('reflect-metadata')
+    .then(() => import('@peculiar/x509'))
+    .then((x509) => {
+      x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
+      return x509;
+    }));
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -42,12 +53,15 @@ const serial = (): string => {
 export class SandboxCa {
   private readonly leaves = new Map<string, Promise<LeafCert>>();
   private leafKeys: Promise<CryptoKeyPair> | undefined;
+  private caCert: Promise<X509Certificate> | undefined;
 
   private constructor(
     readonly certPem: string,
     private readonly caKey: CryptoKey,
-    private readonly caCert: x509.X509Certificate,
-  ) {}
+    caCert?: X509Certificate,
+  ) {
+    if (caCert) this.caCert = Promise.resolve(caCert);
+  }
 
   // Loads the CA from dir, creating it on first use (ca.key 0600, ca.crt 0644).
   static async loadOrCreate(dir: string, label = 'clawdeck sandbox CA'): Promise<SandboxCa> {
@@ -55,8 +69,11 @@ export class SandboxCa {
     const certFile = join(dir, 'ca.crt');
     if (existsSync(keyFile) && existsSync(certFile)) {
       const certPem = readFileSync(certFile, 'utf8');
-      return new SandboxCa(certPem, await importKey(readFileSync(keyFile, 'utf8')), new x509.X509Certificate(certPem));
+      // Parsed here (node's own parser) so a damaged ca.crt still fails the start, not the first inspected request.
+      new NodeX509Certificate(certPem);
+      return new SandboxCa(certPem, await importKey(readFileSync(keyFile, 'utf8')));
     }
+    const x509 = await loadX509();
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
     const now = Date.now();
@@ -103,10 +120,13 @@ export class SandboxCa {
     const now = Date.now();
     const expires = now + LEAF_DAYS * DAY;
     const san = isIP(name) ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name };
+    const x509 = await loadX509();
+    this.caCert ??= Promise.resolve(new x509.X509Certificate(this.certPem));
+    const caCert = await this.caCert;
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: `CN=${name}`,
-      issuer: this.caCert.subject,
+      issuer: caCert.subject,
       notBefore: new Date(now - DAY),
       notAfter: new Date(expires),
       signingKey: this.caKey,
@@ -117,7 +137,7 @@ export class SandboxCa {
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension([san]),
-        await x509.AuthorityKeyIdentifierExtension.create(this.caCert),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert),
       ],
     });
     return { key: await pemKey(keys.privateKey), cert: cert.toString('pem') + '\n' + this.certPem, expires };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect } from 'node:tls';
@@ -33,6 +33,13 @@ describe('SandboxCa', () => {
     const b = await SandboxCa.loadOrCreate(dir);
     expect(b.certPem).toBe(a.certPem);
     expect(await handshake(b, 'api.example.com', 'api.example.com')).toBe('ok');
+  });
+
+  it('refuses to load a damaged CA certificate at start, not at the first inspected request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ca-'));
+    await SandboxCa.loadOrCreate(dir);
+    writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
+    await expect(SandboxCa.loadOrCreate(dir)).rejects.toThrow();
   });
 
   it('issues leaves that a client trusting only the CA accepts for that name and rejects for another', async () => {

@@ -1,10 +1,12 @@
 import type { Snapshot } from '../../src/protocol/snapshot.js';
-import type { ApprovalDecision } from '../../src/protocol/approvals.js';
+import type { ApprovalDecision, ApprovalItem } from '../../src/protocol/approvals.js';
 import type { ConfirmAction, UiAction, UiState } from '../app/ui-state.js';
 import type { CommandId } from './keymap.js';
 import {
   describeApproval,
   domainOf,
+  keyUnavailable,
+  pathPrefixOf,
   selectSelectedApproval,
   stepApproval,
 } from '../panes/approvals/selectors.js';
@@ -37,15 +39,23 @@ const runConfirmed = (c: CommandContext, action: ConfirmAction): void => {
   }
 };
 
-// Allow/deny on the selected item; broad choices (always, domain) go through a confirm with "cancel" focused.
+// Allow/deny on the selected item; broad choices (always, domain, path) go through a confirm with "cancel"
+// focused. A key that does not apply to the item (greyed in the footer) says why instead of asking the daemon.
 const decide =
-  (label: string, decision: ApprovalDecision, broad: boolean): Handler =>
+  (command: CommandId, label: string, decisionFor: ApprovalDecision | ((item: ApprovalItem) => ApprovalDecision), broad: boolean): Handler =>
   (c) => {
     const item = selectSelectedApproval(c.snapshot, c.ui);
     if (!item) return c.dispatch({ type: 'flash', flash: { level: 'info', text: 'nothing is waiting for approval' } });
+    const why = keyUnavailable(command, item);
+    if (why) return c.dispatch({ type: 'flash', flash: { level: 'info', text: `${label}: ${why}` } });
+    const decision = typeof decisionFor === 'function' ? decisionFor(item) : decisionFor;
     const what = describeApproval(item);
     const target =
-      decision.action === 'allow' && decision.wildcard && item.host ? `*.${domainOf(item.host)} (every subdomain)` : what;
+      decision.action === 'allow' && decision.wildcard && item.host
+        ? `*.${domainOf(item.host)} (every subdomain)`
+        : decision.action === 'allow' && decision.path_prefix
+          ? `${item.host ?? item.ip ?? '?'}${item.port ? `:${item.port}` : ''}${decision.path_prefix}** (any method)`
+          : what;
     const action: ConfirmAction = { type: 'decide', id: item.id, decision };
     if (!broad) return runConfirmed(c, action);
     c.dispatch({
@@ -53,7 +63,12 @@ const decide =
       overlay: {
         kind: 'confirm',
         title: `${label}?`,
-        body: [`${label}: ${target}`, 'This is written to the policy file and applies to future requests.'],
+        body: [
+          `${label}: ${target}`,
+          decision.scope === 'always'
+            ? 'This is written to the policy file and applies to future requests.'
+            : 'This applies to future requests until the daemon restarts (not written to the policy file).',
+        ],
         action,
         choice: 'cancel',
       },
@@ -129,13 +144,19 @@ export const handlers: Record<CommandId, Handler> = {
     const item = selectSelectedApproval(c.snapshot, c.ui);
     if (item) c.dispatch({ type: 'open-overlay', overlay: { kind: 'details', id: item.id } });
   },
-  'approval.allowOnce': decide('allow once', { action: 'allow', scope: 'once' }, false),
-  'approval.allowSession': decide('allow for this session', { action: 'allow', scope: 'session' }, false),
-  'approval.allowTimed': decide('allow for 10 minutes', { action: 'allow', scope: 'timed', ttl_ms: TIMED_MS }, false),
-  'approval.allowAlways': decide('allow always', { action: 'allow', scope: 'always' }, true),
-  'approval.allowDomain': decide('allow the whole domain', { action: 'allow', scope: 'always', wildcard: true }, true),
-  'approval.deny': decide('deny', { action: 'deny', scope: 'once' }, false),
-  'approval.denyAlways': decide('deny always', { action: 'deny', scope: 'always' }, true),
+  'approval.allowOnce': decide('approval.allowOnce', 'allow once', { action: 'allow', scope: 'once' }, false),
+  'approval.allowSession': decide('approval.allowSession', 'allow for this session', { action: 'allow', scope: 'session' }, false),
+  'approval.allowTimed': decide('approval.allowTimed', 'allow for 10 minutes', { action: 'allow', scope: 'timed', ttl_ms: TIMED_MS }, false),
+  'approval.allowAlways': decide('approval.allowAlways', 'allow always', { action: 'allow', scope: 'always' }, true),
+  'approval.allowDomain': decide('approval.allowDomain', 'allow the whole domain', { action: 'allow', scope: 'always', wildcard: true }, true),
+  'approval.allowPath': decide(
+    'approval.allowPath',
+    'allow the path prefix for this session',
+    (item) => ({ action: 'allow', scope: 'session', path_prefix: pathPrefixOf(item.path ?? '/') }),
+    true,
+  ),
+  'approval.deny': decide('approval.deny', 'deny', { action: 'deny', scope: 'once' }, false),
+  'approval.denyAlways': decide('approval.denyAlways', 'deny always', { action: 'deny', scope: 'always' }, true),
   'approval.jumpRule': (c) => {
     const item = selectSelectedApproval(c.snapshot, c.ui);
     if (!item) return;

@@ -66,6 +66,7 @@ export const keymap = [
   { command: 'approval.allowTimed', keys: ['t'], scope: 'approvals', label: 'allow 10 min', mutates: true },
   { command: 'approval.allowAlways', keys: ['A'], scope: 'approvals', label: 'allow always', mutates: true },
   { command: 'approval.allowDomain', keys: ['D'], scope: 'approvals', label: 'allow domain', mutates: true },
+  { command: 'approval.allowPath', keys: ['P'], scope: 'approvals', label: 'allow path prefix (session)', mutates: true },
   { command: 'approval.deny', keys: ['d', 'x'], scope: 'approvals', label: 'deny', mutates: true },
   { command: 'approval.denyAlways', keys: ['X'], scope: 'approvals', label: 'deny always', mutates: true },
   { command: 'approval.jumpRule', keys: ['r'], scope: 'approvals', label: 'show rule' },

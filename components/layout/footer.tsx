@@ -1,4 +1,6 @@
 import type { UiState } from '../app/ui-state.js';
+import type { ApprovalItem } from '../../src/protocol/approvals.js';
+import { keyUnavailable } from '../panes/approvals/selectors.js';
 import { keymap, type Binding, type Scope } from '../input/keymap.js';
 import { activeScopes } from '../input/scopes.js';
 import type { Theme } from '../theme/theme.js';
@@ -14,17 +16,25 @@ export const showKey = (k: string): string =>
 export const liveBindings = (ui: UiState, scopes: readonly Scope[] = activeScopes(ui)): Binding[] =>
   scopes.flatMap((s) => keymap.filter((b) => b.scope === s && !(ui.readonly && 'mutates' in b && b.mutates)));
 
-// The footer row: "key label" for every live binding, focused scope first, clipped to the width.
-export const footerLine = (ui: UiState, theme: Theme): Line =>
+// The footer row: "key label" for every live binding, focused scope first, clipped to the width. Keys that do
+// not apply to the selected approval (session/timed/domain/path for an exec request...) are greyed.
+export const footerLine = (ui: UiState, theme: Theme, approval?: ApprovalItem): Line =>
   liveBindings(ui)
     .filter((b) => b.scope !== 'always')
-    .flatMap((b) => [
-      { text: b.keys.slice(0, 2).map(showKey).join('/'), color: theme.tokens.accent, bold: true },
-      { text: ` ${b.label}  `, color: theme.tokens.muted },
-    ]);
+    .flatMap((b): Line =>
+      keyUnavailable(b.command, approval)
+        ? [
+            { text: b.keys.slice(0, 2).map(showKey).join('/'), color: theme.tokens.muted, dim: true },
+            { text: ` ${b.label}  `, color: theme.tokens.muted, dim: true },
+          ]
+        : [
+            { text: b.keys.slice(0, 2).map(showKey).join('/'), color: theme.tokens.accent, bold: true },
+            { text: ` ${b.label}  `, color: theme.tokens.muted },
+          ],
+    );
 
 // Draws the footer.
-export const Footer = ({ ui, width }: { ui: UiState; width: number }) => {
+export const Footer = ({ ui, width, approval }: { ui: UiState; width: number; approval?: ApprovalItem }) => {
   const theme = useTheme();
-  return <Lines lines={[footerLine(ui, theme)]} width={width} height={1} />;
+  return <Lines lines={[footerLine(ui, theme, approval)]} width={width} height={1} />;
 };

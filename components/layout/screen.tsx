@@ -10,6 +10,7 @@ import { OverlayView } from './overlay.js';
 import { MessageLine } from './message-line.js';
 import { Lines, type Line } from './lines.js';
 import { PaneView } from './pane-view.js';
+import { selectSelectedApproval } from '../panes/approvals/selectors.js';
 
 const TAB_NAMES: Record<PaneId, string> = { chat: 'Chat', meter: 'Meter', approvals: 'Approvals', policy: 'Policy' };
 
@@ -59,7 +60,7 @@ export const Screen = ({ live, ui, plan, size, now }: ScreenProps) => {
           </Box>
         </Box>
       )}
-      <Footer ui={ui} width={width} />
+      <Footer ui={ui} width={width} approval={ui.focus === 'approvals' && !ui.overlay ? selectSelectedApproval(live.snapshot, ui) : undefined} />
     </Box>
   );
 };

@@ -36,6 +36,31 @@ export const describeApproval = (i: ApprovalItem): string => {
   return i.method && (i.scheme === 'http' || i.scheme === 'https') ? `${i.method} ${target}${i.path ?? ''}` : target;
 };
 
+// Why a decision key does not apply to an item (null: it does). An exec request is allowed once or always
+// and denied once (OpenClaw's choices); a path grant needs a request held inside inspected TLS.
+export const keyUnavailable = (command: string, item: ApprovalItem | undefined): string | null => {
+  if (!item) return null;
+  if (item.kind === 'exec') {
+    if (command === 'approval.allowSession' || command === 'approval.allowTimed') return 'an exec request is allowed once or always';
+    if (command === 'approval.allowDomain' || command === 'approval.allowPath') return 'domain and path grants are for network requests';
+    if (command === 'approval.denyAlways') return 'an exec request can only be denied once';
+    return null;
+  }
+  if (command === 'approval.allowPath' && (item.scheme !== 'https' || !item.path)) {
+    // The daemon scopes grants by path for requests held inside inspected TLS only (as `approvals allow
+    // --path-prefix`); a plain HTTP request or an opaque tunnel is granted by host:port.
+    return item.scheme === 'http' ? 'plain HTTP requests are granted by host:port, not by path' : 'no request path to scope (an opaque tunnel)';
+  }
+  return null;
+};
+
+// The prefix a path grant covers: the request path's directory ("/v1/chat/completions?x" -> "/v1/chat/").
+export const pathPrefixOf = (path: string): string => {
+  const p = path.split(/[?#]/)[0] ?? '';
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i + 1);
+};
+
 // The registrable part of a host for "allow domain" (*.example.com); a plain label for IPs.
 export const domainOf = (host: string): string => {
   if (/^[\d.]+$/.test(host) || host.includes(':')) return host;

@@ -62,6 +62,15 @@ export const rows = async (): Promise<BenchRow[]> => {
     const nodeMs = performance.now() - b0;
     await t.kill();
 
+    // The console keeps compiled code in a per-user cache (console-exec.ts); the main measurements below use
+    // it as any earlier run left it, this one attaches with an empty cache (the first attach after install).
+    t = tmuxServer(`${sock}-cold`);
+    b0 = performance.now();
+    await t.start(`export ${shellEnv} XDG_CACHE_HOME='${join(dir, 'cold-cache')}'; exec ${process.execPath} ${CLI} attach`);
+    await t.until((s) => s.includes('daemon ok'));
+    const coldMs = performance.now() - b0;
+    await t.kill();
+
     t = tmuxServer(`${sock}-tui`);
     b0 = performance.now();
     await t.start(`export ${shellEnv}; exec ${process.execPath} ${CLI} attach`);
@@ -89,7 +98,8 @@ export const rows = async (): Promise<BenchRow[]> => {
     const peakRss = statusKb(pid, 'VmHWM') / 1024;
     return [
       { name: 'TUI first frame after attach (vs node hello, same tmux)', baseline: nodeMs, value: firstMs, unit: 'ms', ratio: firstMs / nodeMs, goal: '< 400 ms', pass: firstMs < 400 },
-      { name: 'TUI first frame with daemon data (vs node hello)', baseline: nodeMs, value: liveMs, unit: 'ms', ratio: liveMs / nodeMs, goal: '< 600 ms', pass: liveMs < 600 },
+      { name: 'TUI first frame with daemon data (vs node hello)', baseline: nodeMs, value: liveMs, unit: 'ms', ratio: liveMs / nodeMs, goal: '< 400 ms', pass: liveMs < 400 },
+      { name: 'TUI first frame with daemon data, empty compile cache (vs node hello)', baseline: nodeMs, value: coldMs, unit: 'ms', ratio: coldMs / nodeMs, goal: '< 600 ms', pass: coldMs < 600 },
       { name: 'TUI CPU at 200 tok/s + 20 events/s (vs idle)', baseline: idlePct, value: loadPct, unit: '% core', ratio: loadPct / Math.max(idlePct, 0.01), goal: '< 10 %', pass: loadPct < 10 },
       { name: 'TUI peak RSS under that load (vs idle RSS)', baseline: idleRss, value: peakRss, unit: 'MB', ratio: peakRss / idleRss, goal: '< 120 MB', pass: peakRss < 120 },
     ];

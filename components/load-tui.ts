@@ -1,9 +1,20 @@
 import { registerHooks } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type * as RunTui from './run-tui.js';
 
 const FAST_OUTPUT = new URL('./ink/fast-output.js', import.meta.url).href;
+
+// fast-output.ts mirrors Ink 8's Output; another major keeps its own.
+let ink8: boolean | undefined;
+const isInk8 = (parentURL: string): boolean => {
+  try {
+    ink8 ??= (JSON.parse(readFileSync(new URL('../package.json', parentURL), 'utf8')) as { version?: string }).version?.startsWith('8.') === true;
+  } catch {
+    ink8 = false;
+  }
+  return ink8;
+};
 
 // Two redirections of Ink 8's own imports, for Ink only (other importers resolve as usual):
 // - its screen buffer (`./output.js`) becomes ink/fast-output.js, the same frames at a fraction of the
@@ -15,7 +26,7 @@ const narrowInkImports = (): void => {
   registerHooks({
     resolve(specifier, context, next) {
       const fromInk = context.parentURL?.includes('/node_modules/ink/build/') ?? false;
-      if (fromInk && specifier === './output.js') return { url: FAST_OUTPUT, shortCircuit: true };
+      if (fromInk && specifier === './output.js' && isInk8(context.parentURL!)) return { url: FAST_OUTPUT, shortCircuit: true };
       if (!fromInk || specifier !== 'es-toolkit/compat') return next(specifier, context);
       const entry = next('es-toolkit/compat/throttle', context).url;
       const url = new URL('../dist/compat/function/throttle.mjs', entry);

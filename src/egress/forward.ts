@@ -25,15 +25,19 @@ export const endToEndHeaders = (ures: IncomingMessage): string[] => {
   return raw;
 };
 
-// Request smuggling guards on top of llhttp's: one framing header, one value, only plain "chunked".
+// Request smuggling guards on top of llhttp's: one framing header, one value, only plain "chunked"; and one
+// Host (Node keeps the first, some upstreams route by the last: a second vhost on an allowed address).
 export const smuggling = (req: IncomingMessage): string | undefined => {
   let cl = 0;
   let te = 0;
+  let host = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const k = req.rawHeaders[i]!.toLowerCase();
     if (k === 'content-length') cl++;
     if (k === 'transfer-encoding') te++;
+    if (k === 'host') host++;
   }
+  if (host > 1) return 'more than one Host header';
   if (cl && te) return 'both Content-Length and Transfer-Encoding are present';
   if (cl > 1) return 'more than one Content-Length header';
   if (te > 1) return 'more than one Transfer-Encoding header';
@@ -41,6 +45,8 @@ export const smuggling = (req: IncomingMessage): string | undefined => {
   if (tev !== undefined && tev.trim().toLowerCase() !== 'chunked') return `Transfer-Encoding "${tev}" is not plain "chunked"`;
   return undefined;
 };
+
+export const SMUGGLING_HINT = 'Send one Host header, and either Content-Length or Transfer-Encoding: chunked, once.';
 
 // Parses and checks an absolute-form request target; the refusal says which trick was seen.
 export const checkRequestTarget = (
@@ -65,7 +71,7 @@ export const checkRequestTarget = (
     return bad('host_mismatch', `Host header "${hostHeader}" differs from the request URI authority "${authority}"`, 'Send the same host in the URL and the Host header.');
   }
   const s = smuggling(req);
-  if (s) return bad('request_smuggling', `ambiguous message framing: ${s}`, 'Send either Content-Length or Transfer-Encoding: chunked, once.');
+  if (s) return bad('request_smuggling', `ambiguous request: ${s}`, SMUGGLING_HINT);
   return { ok: true, host: t.host, port: hp.port, isIp: t.kind === 'ip', path: m[2] || '/' };
 };
 

@@ -8,7 +8,7 @@ import type { PolicyDecision } from '../policy/engine-types.js';
 import type { SandboxCa } from './sandbox-ca.js';
 import type { Admission, Destination } from './admission.js';
 import { riskHints, ruleHint } from './admission.js';
-import { dropSet, endToEndHeaders, smuggling } from './forward.js';
+import { dropSet, endToEndHeaders, smuggling, SMUGGLING_HINT } from './forward.js';
 import { splitHostPort } from './host-check.js';
 import { normalizePath } from './path-normalize.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
@@ -255,7 +255,7 @@ export class Inspector {
       };
     }
     const s = smuggling(req);
-    if (s) return { close: true, refusal: { status: 400, error: 'request_smuggling', reason: `ambiguous message framing: ${s}`, rule_hint: 'Send either Content-Length or Transfer-Encoding: chunked, once.' } };
+    if (s) return { close: true, refusal: { status: 400, error: 'request_smuggling', reason: `ambiguous request: ${s}`, rule_hint: SMUGGLING_HINT } };
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);

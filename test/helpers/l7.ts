@@ -28,6 +28,7 @@ export const startHttpsUpstream = async (ca: SandboxCa, rogue: { ca: SandboxCa; 
   };
   const first = await ca.leafFor('localhost');
   let connections = 0;
+  let requests = 0;
   const server: Server = createHttpsServer(
     {
       key: first.key,
@@ -36,6 +37,7 @@ export const startHttpsUpstream = async (ca: SandboxCa, rogue: { ca: SandboxCa; 
       SNICallback: (name, cb) => void ctxFor(name).then((c) => cb(null, c), (e: Error) => cb(e, undefined)),
     },
     (req, res) => {
+      requests++;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -56,6 +58,9 @@ export const startHttpsUpstream = async (ca: SandboxCa, rogue: { ca: SandboxCa; 
     port: (server.address() as AddressInfo).port,
     get connections() {
       return connections;
+    },
+    get requests() {
+      return requests;
     },
     close: () => {
       server.closeAllConnections();

@@ -167,6 +167,18 @@ describe('L7 inspection: tunnel checks', () => {
     expect(r.json().error).toBe('host_mismatch');
   });
 
+  it('refuses a second Host header inside the TLS session (another vhost behind the same address), never forwarded', async () => {
+    const s = await tlsVia(px.port, 'api.test', up.port, px.ca.certPem, { alpn: ['http/1.1'] });
+    const seen = up.requests;
+    const res = readResponse(s);
+    s.write(`GET /v1/models HTTP/1.1\r\nHost: api.test:${up.port}\r\nHost: audit.test:${up.port}\r\n\r\n`);
+    const r = await res;
+    expect(r.status).toBe(400);
+    expect(r.json()).toMatchObject({ error: 'request_smuggling', reason: expect.stringContaining('more than one Host') });
+    expect(up.requests).toBe(seen);
+    s.destroy();
+  });
+
   it('an HTTP/2-capable client negotiates down to http/1.1; an h2-only client is refused at the handshake (audited)', async () => {
     const s = await tlsVia(px.port, 'api.test', up.port, px.ca.certPem, { alpn: ['h2', 'http/1.1'] });
     expect(s.alpnProtocol).toBe('http/1.1');

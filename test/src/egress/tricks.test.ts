@@ -114,6 +114,7 @@ describe('tricks on plain HTTP', () => {
     ['CL + TE', `POST http://upstream.test:P/ HTTP/1.1\r\nHost: upstream.test:P\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 'request_smuggling'],
     ['two Content-Lengths', `POST http://upstream.test:P/ HTTP/1.1\r\nHost: upstream.test:P\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`, 'request_smuggling'],
     ['obfuscated TE', `POST http://upstream.test:P/ HTTP/1.1\r\nHost: upstream.test:P\r\nTransfer-Encoding: xchunked\r\n\r\n`, ''],
+    ['a second Host header (another vhost on the allowed address)', get(`http://upstream.test:P/`, 'upstream.test:P', 'Host: other.test\r\n'), 'request_smuggling'],
   ])('refuses %s with a 4xx JSON body', async (_name, text, code) => {
     px = await startTestProxy({ policy: allowAll(web.port) });
     const { res } = await rawRequest(px.port, text.replaceAll(':P', `:${web.port}`));

@@ -36,6 +36,21 @@ describe('LiveSnapshot (the TUI client store)', () => {
     expect(changes).toContain('reconnecting');
   });
 
+  it('whenLive resolves once connected with a snapshot, or after its timeout when no daemon answers', async () => {
+    h = makeHome();
+    live = new LiveSnapshot(h.paths.socket, { minBackoffMs: 20, maxBackoffMs: 50 }).start();
+    const t0 = Date.now();
+    await live.whenLive(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(live.getView().snapshot).toBeNull();
+    live.close();
+    expect((await h.cli(['up', '--no-sandbox'])).exitCode).toBe(0);
+    live = new LiveSnapshot(h.paths.socket).start();
+    await live.whenLive(30_000);
+    expect(live.getView().connection.state).toBe('connected');
+    expect(live.getView().snapshot?.status.sandbox.state).toBe('disabled');
+  });
+
   it('rejects requests while disconnected instead of queueing them', async () => {
     h = makeHome();
     live = new LiveSnapshot(h.paths.socket, { minBackoffMs: 1000 }).start();

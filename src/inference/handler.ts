@@ -6,7 +6,7 @@ import type { Logger } from '../daemon/log.js';
 import { requestFacts, routeRequest, listedModels, type RouteTarget } from './route.js';
 import { countTokens } from './estimate.js';
 import { SseTap } from './sse-tap.js';
-import { sendUpstream, scrubKeys, type Endpoint } from './upstream.js';
+import { sendUpstream, scrubKeys, type Endpoint, type UpstreamPool } from './upstream.js';
 import type { InferenceMeter, LiveCall } from './meter.js';
 
 // Request and non-streamed response bodies above this are refused (an agent never needs more).
@@ -16,7 +16,7 @@ export interface RouterDeps {
   config: () => Config['inference'];
   meter: InferenceMeter;
   log: Logger;
-  dispatcher: Dispatcher;
+  dispatcher: UpstreamPool;
   env: NodeJS.ProcessEnv;
 }
 
@@ -200,6 +200,8 @@ export const createRouterHandler = (deps: RouterDeps) => {
   };
 
   const forward = async (req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> => {
+    // The upstream pool loads while the body arrives (only the daemon's first routed request waits for it).
+    deps.dispatcher.warm();
     const raw = await readBody(req, MAX_BODY);
     if (raw === null) {
       // The rest of the body is never read: close this connection rather than reuse it.

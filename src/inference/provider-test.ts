@@ -1,7 +1,6 @@
-import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config/schema.js';
 import { readProviderKey } from '../config/provider-key.js';
-import { sendUpstream, scrubKeys } from './upstream.js';
+import { sendUpstream, scrubKeys, type UpstreamPool } from './upstream.js';
 import type { InferenceMeter } from './meter.js';
 
 export interface ProviderTestResult {
@@ -19,7 +18,7 @@ export const testProvider = async (
   name: string,
   provider: ProviderConfig,
   model: string,
-  o: { dispatcher: Dispatcher; env: NodeJS.ProcessEnv; meter: InferenceMeter; timeoutMs?: number },
+  o: { dispatcher: UpstreamPool; env: NodeJS.ProcessEnv; meter: InferenceMeter; timeoutMs?: number },
 ): Promise<ProviderTestResult> => {
   const key = readProviderKey(provider, o.env);
   const scrub = (s: string): string => scrubKeys(s, key ? [key] : []);

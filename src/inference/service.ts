@@ -9,7 +9,7 @@ import type { ProviderInfo } from '../protocol/inference.js';
 import { InferenceMeter } from './meter.js';
 import { createRouterHandler } from './handler.js';
 import { listenRouter } from './listen.js';
-import { createUpstreamAgent } from './upstream.js';
+import { createUpstreamPool } from './upstream.js';
 import { editConfigFile, ensureInferenceMap, ensureProvidersNode, providerYaml } from './config-file.js';
 import { testProvider } from './provider-test.js';
 import { LedgerWriter, readLedger, summarizeUsage } from './ledger.js';
@@ -51,7 +51,7 @@ const usageError = (msg: string, hint?: string): ClawdeckError => new ClawdeckEr
 // The inference router service: HTTP on loopback TCP and the sandbox socket, meter, budgets, provider methods.
 export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv = process.env): Promise<InferenceService> => {
   const cfg = (): InferenceConfig => ctx.config.inference;
-  const dispatcher = createUpstreamAgent();
+  const dispatcher = createUpstreamPool();
   const sessionId = `s-${Date.now().toString(36)}`;
   let listen = '';
   let statusTimer: NodeJS.Timeout | undefined;
@@ -99,6 +99,9 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
   const listeners = await listenRouter(handler, cfg().listen, ctx.paths.inferenceSocket);
   listen = listeners.listen;
   publishStatus();
+  // With a sandbox its agent routes through here within seconds: load the upstream pool after start (not during it).
+  // With --no-sandbox it loads on the first routed request.
+  if (!ctx.options.noSandbox) setImmediate(() => dispatcher.warm());
 
   // Applies a config change to the running router and config.yaml together.
   const apply = (edit: Parameters<typeof editConfigFile>[1]): InferenceConfig => {

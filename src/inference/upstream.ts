@@ -1,10 +1,36 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config/schema.js';
 import { readProviderKey } from '../config/provider-key.js';
 
-// The upstream connection pool: keep-alive so a call does not pay a TCP/TLS handshake each time.
-export const createUpstreamAgent = (): Agent =>
-  new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loading: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => (loading ??= import('undici').then((m) => (undici = m)));
+
+// The upstream connection pool (keep-alive, so a call does not pay a TCP/TLS handshake each time), created on
+// first use: undici is ~5 MB of heap that a daemon nobody routes through would carry into every major GC.
+export interface UpstreamPool {
+  // The pool; loads undici on the first call.
+  get(): Promise<Dispatcher>;
+  // Starts loading in the background so the first request does not wait for the module (errors surface in get()).
+  warm(): void;
+  destroy(): Promise<void>;
+}
+
+export const createUpstreamPool = (): UpstreamPool => {
+  let agent: Promise<Dispatcher> | undefined;
+  let destroyed = false;
+  const get = (): Promise<Dispatcher> =>
+    (agent ??= loadUndici().then((u) => new u.Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 })));
+  return {
+    get: () => (destroyed ? Promise.reject(new Error('the inference router is stopping')) : get()),
+    warm: () => void get().catch(() => undefined),
+    destroy: async () => {
+      destroyed = true;
+      if (agent) await (await agent).destroy();
+    },
+  };
+};
 
 export type Endpoint = 'chat/completions' | 'completions' | 'embeddings';
 
@@ -14,7 +40,7 @@ export interface UpstreamCall {
   body: string;
   signal: AbortSignal;
   stallMs: number;
-  dispatcher: Dispatcher;
+  dispatcher: UpstreamPool;
   env: NodeJS.ProcessEnv;
 }
 
@@ -22,8 +48,10 @@ export interface UpstreamCall {
 export const upstreamUrl = (p: ProviderConfig, endpoint: Endpoint): string => `${p.base_url.replace(/\/+$/, '')}/${endpoint}`;
 
 // Sends one request to a provider with its key; the client's own headers never travel upstream.
-export const sendUpstream = (c: UpstreamCall): Promise<Dispatcher.ResponseData> => {
+export const sendUpstream = async (c: UpstreamCall): Promise<Dispatcher.ResponseData> => {
   const key = readProviderKey(c.provider, c.env);
+  const dispatcher = await c.dispatcher.get();
+  const { request } = undici ?? (await loadUndici());
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
@@ -35,7 +63,7 @@ export const sendUpstream = (c: UpstreamCall): Promise<Dispatcher.ResponseData> 
     headers,
     body: c.body,
     signal: c.signal,
-    dispatcher: c.dispatcher,
+    dispatcher,
     headersTimeout: c.provider.timeout,
     bodyTimeout: c.stallMs,
   });

@@ -172,6 +172,7 @@ const startFrame = (): void => {
   cellsCache.nextFrame();
   linesCache.nextFrame();
   widthCache.nextFrame();
+  if (transitions.size > 16_384) transitions.clear();
   if (styleById.length > MAX_STYLES) {
     styleIds = new Map([['', 0]]);
     styleById = [[]];

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
 import { createServer } from 'node:net';
-import Docker from 'dockerode';
 import type { Paths } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { socketAnswers } from '../daemon/lifecycle.js';
@@ -33,6 +32,8 @@ export const checkNode = (): Check => {
 
 export const checkDocker = async (): Promise<Check> => {
   const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  // Loaded here, not with the CLI: only doctor (and up/down of a sandbox) talk to Docker.
+  const { default: Docker } = await import('dockerode');
   try {
     const docker = new Docker();
     const v = await Promise.race([

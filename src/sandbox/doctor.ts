@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Config } from '../config/schema.js';
 import { loadBlueprint } from './blueprint.js';
 import { inspectImage } from './image.js';
@@ -12,7 +12,8 @@ interface Check {
 const mb = (n: number): string => `${Math.round(n / 1024 ** 2)} MB`;
 
 // doctor: is the base image there (needed to build), is the blueprint image built (else up builds it)?
-export const checkSandboxImages = async (config: Config, docker = new Docker()): Promise<Check[]> => {
+export const checkSandboxImages = async (config: Config, docker?: Docker): Promise<Check[]> => {
+  docker ??= new (await import('dockerode')).default();
   let bp;
   try {
     bp = loadBlueprint(config.sandbox.blueprint, config.sandbox.base_image);

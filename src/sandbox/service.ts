@@ -15,8 +15,9 @@ import { gatewayToken, readImageRecord, sandboxConfigDir, sandboxNames, sandboxS
 import { gatewayReady } from './gateway-ready.js';
 import { notApplicable, openEgressTarget, runProbe, toEnforcement, visibleEnv } from './probe.js';
 
-// OpenClaw needs ~17 CPU-seconds to boot; on a busy 2-CPU host that can take minutes.
+// OpenClaw needs ~12 CPU-seconds to boot (with the image's code cache); on a busy 2-CPU host that can take minutes.
 const READY_TIMEOUT_MS = 300_000;
+const READY_POLL_MS = 100;
 
 export interface SandboxService extends Service {
   // Settles when the background start finished (running, or failed with the status saying why).
@@ -123,13 +124,14 @@ export const startSandbox = async (ctx: DaemonContext, policy: SandboxPolicy, en
       await prove(id);
     })();
     proving.catch(() => {}); // awaited (and so reported) below
-    // Gateway readiness through gateway.sock (the relay inside forwards to 127.0.0.1:18789).
+    // Gateway readiness through gateway.sock (the relay inside forwards to 127.0.0.1:18789). A refused poll costs
+    // next to nothing, so poll often (ready is seen ≤ 100 ms late); the container itself is inspected every 2 s.
     let polls = 0;
     for (;;) {
       if (stopped) return;
       if (await gatewayReady(ctx.paths.gatewaySocket)) break;
-      if (polls++ % 8 !== 0) {
-        await new Promise((r) => setTimeout(r, 250));
+      if (polls++ % 20 !== 0) {
+        await new Promise((r) => setTimeout(r, READY_POLL_MS));
         continue;
       }
       const st = await docker.getContainer(id).inspect();
@@ -139,7 +141,7 @@ export const startSandbox = async (ctx: DaemonContext, policy: SandboxPolicy, en
         });
       }
       if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', `the OpenClaw gateway did not become ready in ${READY_TIMEOUT_MS / 1000}s`, { hint: `docker logs ${names.container}` });
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
     }
     const readyS = (Date.now() - tStart) / 1000;
     set({ state: 'running', detail: `gateway ready ${readyS.toFixed(1)}s after container start; proving enforcement` });

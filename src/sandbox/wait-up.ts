@@ -22,6 +22,7 @@ export const waitSandboxUp = async (
     }
     if (st.sandbox.state === 'disabled' || (st.sandbox.state === 'running' && st.enforcement.length > 0)) return st;
     if (Date.now() > deadline) throw new ClawdeckError('SANDBOX_NOT_READY', 'the sandbox did not become ready in time', { hint: 'clawdeck status' });
-    await new Promise((r) => setTimeout(r, 250));
+    // A status request is cheap for the daemon; 100 ms keeps "healthy" from waiting on the poll.
+    await new Promise((r) => setTimeout(r, 100));
   }
 };

@@ -64,6 +64,13 @@ describe.skipIf(!hasDocker)('sandbox: hardened container with proven enforcement
     // Only the listed mounts: the sandbox socket dir, the read-only config, the /sandbox volume. No Docker socket.
     expect(c.Mounts.map((m) => m.Destination).sort()).toEqual(['/etc/clawdeck', '/run/clawdeck', '/sandbox']);
     expect(c.Mounts.find((m) => m.Destination === '/etc/clawdeck')?.RW).toBe(false);
+    // The build's gateway warm-up left V8's code cache in the image (read-only here) and nothing in /sandbox.
+    const cc = await dexec(container, ['sh', '-c', 'find /opt/clawdeck/node-compile-cache -type f | wc -l; touch /opt/clawdeck/node-compile-cache/x 2>&1']);
+    expect(Number(cc.stdout.split('\n')[0])).toBeGreaterThan(500);
+    expect(cc.stdout).toContain('Read-only file system');
+    const seed = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', bp.tag, '-c', 'ls -A /sandbox /tmp; ls /opt/clawdeck/warm-up']);
+    expect(seed.stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual(['env', 'openclaw.json', 'warm-cache.sh']);
+    expect(JSON.stringify(c.Config.Env)).toContain('NODE_COMPILE_CACHE=/opt/clawdeck/node-compile-cache');
   });
 
   it('Shows every enforcement layer as proven by the live probe', () => {

@@ -7,6 +7,8 @@ describe('OpenClaw config for the sandbox', () => {
     const c = buildOpenClawConfig() as any;
     expect(c.gateway).toMatchObject({ mode: 'local', bind: 'loopback', auth: { mode: 'token' } });
     expect(c.gateway.auth.token).toBeUndefined();
+    // clawdeck is the UI: OpenClaw's browser Control UI stays off (its assets cost every start)
+    expect(c.gateway.controlUi).toEqual({ enabled: false });
     expect(c.models.providers.inference.baseUrl).toBe('http://inference.local/v1');
     expect(c.agents.defaults.model.primary).toBe('inference/nvidia/nemotron-3-super-120b-a12b');
   });

@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBlueprint } from '../../../src/sandbox/blueprint.js';
+import { prepareContext, warmupEnv } from '../../../src/sandbox/build-context.js';
+import { sandboxEnv } from '../../../src/sandbox/container.js';
+import { buildOpenClawConfig } from '../../../src/sandbox/openclaw-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'clawdeck-build-context-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('image build context: the compile-cache warm-up', () => {
+  it('boots the gateway at build time with the sandbox env (same compile cache dir), without token, state dir or CA files', () => {
+    const env = warmupEnv();
+    const run = sandboxEnv('tok-123');
+    const cache = run.find((e) => e.startsWith('NODE_COMPILE_CACHE='));
+    expect(cache).toBe('NODE_COMPILE_CACHE=/opt/clawdeck/node-compile-cache');
+    expect(env).toContain(cache);
+    expect(env).toContain('OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED=1');
+    expect(env.some((e) => /^(OPENCLAW_GATEWAY_TOKEN|OPENCLAW_STATE_DIR|OPENCLAW_CONFIG_PATH|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE)=/.test(e))).toBe(false);
+    expect(env.join('\n')).not.toContain('tok-123');
+    // everything else the gateway sees at run time is the same at build time
+    const skipped = run.filter((e) => !env.includes(e)).map((e) => e.slice(0, e.indexOf('=')));
+    expect(skipped.sort()).toEqual(
+      ['AWS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'DENO_CERT', 'GIT_SSL_CAINFO', 'NODE_EXTRA_CA_CERTS', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_GATEWAY_TOKEN', 'OPENCLAW_STATE_DIR', 'PIP_CERT', 'REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE'].sort(),
+    );
+  });
+
+  it('puts warm-cache.sh, its env file and the default OpenClaw config into the context', async () => {
+    const bp = loadBlueprint();
+    const ctx = join(dir, 'context');
+    await prepareContext(bp, ctx, null);
+    expect(readFileSync(join(ctx, 'warm-up', 'warm-cache.sh'), 'utf8')).toBe(readFileSync(join(bp.dir, 'warm-cache.sh'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(ctx, 'warm-up', 'openclaw.json'), 'utf8'))).toEqual(buildOpenClawConfig());
+    const envFile = readFileSync(join(ctx, 'warm-up', 'env'), 'utf8');
+    expect(envFile).toContain("NODE_COMPILE_CACHE='/opt/clawdeck/node-compile-cache'\n");
+    expect(envFile.trim().split('\n')).toHaveLength(warmupEnv().length);
+    expect(readFileSync(join(ctx, 'Dockerfile'), 'utf8')).toContain('RUN sh /opt/clawdeck/warm-up/warm-cache.sh');
+  });
+});

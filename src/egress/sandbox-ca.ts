@@ -1,6 +1,8 @@
 import type { X509Certificate } from '@peculiar/x509';
 import { webcrypto, randomBytes, createPrivateKey, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 
@@ -48,6 +50,48 @@ const serial = (): string => {
   return b.toString('hex');
 };
 
+// Creates the CA (key + self-signed certificate, PEM) in a worker thread: @peculiar/x509 then lives only on the
+// worker's heap, freed when it exits, so a first start does not leave ~5 MB on the daemon's heap for every GC to mark.
+const CA_WORKER = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const { webcrypto } = require('node:crypto');
+require(w.reflect);
+const x509 = require(w.x509);
+x509.cryptoProvider.set(webcrypto);
+(async () => {
+  const alg = w.alg;
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: w.serial, name: w.name,
+    notBefore: new Date(w.now - w.day), notAfter: new Date(w.now + 3650 * w.day),
+    keys, signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  const keyPem = '-----BEGIN PRIVATE KEY-----\\n' + der.replace(/.{64}/g, '$&\\n').replace(/\\n?$/, '\\n') + '-----END PRIVATE KEY-----\\n';
+  parentPort.postMessage({ keyPem, certPem: cert.toString('pem') });
+})().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
+`;
+
+const createCaInWorker = (name: string, serialNumber: string): Promise<{ keyPem: string; certPem: string }> => {
+  const req = createRequire(import.meta.url);
+  const workerData = { reflect: req.resolve('reflect-metadata'), x509: req.resolve('@peculiar/x509'), alg: ALG, name, serial: serialNumber, now: Date.now(), day: DAY };
+  return new Promise((resolve, reject) => {
+    const w = new Worker(CA_WORKER, { eval: true, workerData });
+    w.once('message', (m: { keyPem: string; certPem: string } | { error: string }) => {
+      void w.terminate();
+      if ('error' in m) reject(new Error(`creating the sandbox CA failed: ${m.error}`));
+      else resolve(m);
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`creating the sandbox CA failed: worker exited (${code})`)));
+  });
+};
+
 // The per-sandbox certificate authority used to terminate TLS toward the sandbox. The key stays on the host
 // (0600, state dir); only the certificate is given to the container's trust stores.
 export class SandboxCa {
@@ -73,28 +117,13 @@ export class SandboxCa {
       new NodeX509Certificate(certPem);
       return new SandboxCa(certPem, await importKey(readFileSync(keyFile, 'utf8')));
     }
-    const x509 = await loadX509();
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-    const now = Date.now();
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: `CN=${label} ${randomBytes(4).toString('hex')}, O=clawdeck`,
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 3650 * DAY),
-      keys,
-      signingAlgorithm: ALG,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
-    writeFileSync(keyFile, await pemKey(keys.privateKey), { mode: 0o600 });
+    const created = await createCaInWorker(`CN=${label} ${randomBytes(4).toString('hex')}, O=clawdeck`, serial());
+    writeFileSync(keyFile, created.keyPem, { mode: 0o600 });
     chmodSync(keyFile, 0o600);
-    const certPem = cert.toString('pem') + '\n';
+    const certPem = created.certPem + '\n';
     writeFileSync(certFile, certPem, { mode: 0o644 });
-    return new SandboxCa(certPem, keys.privateKey, cert);
+    return new SandboxCa(certPem, await importKey(created.keyPem));
   }
 
   // A certificate for one host name or IP literal, signed by this CA; cached until near expiry.

@@ -34,6 +34,8 @@ export const sandboxEnv = (token: string): string[] => [
   // cache into a per-version subdirectory; this is its own marker for "already done", so one process boots.
   'OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED=1',
   // A larger young generation (V8 grows it only when needed): ~6% less boot CPU in the gateway's scavenges.
+  // The image's warm-up boots with this same env (build-context.ts): a V8 flag that changes the code cache's key
+  // needs a blueprint_version bump, or the cached image's code cache is silently skipped.
   'NODE_OPTIONS=--max-semi-space-size=64',
   `OPENCLAW_GATEWAY_TOKEN=${token}`,
   `HTTP_PROXY=${PROXY}`,

@@ -104,7 +104,9 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     .then((a) => {
       if (req.socket.destroyed) return;
       if (!a.ok) return refuseResponse(res, a.refusal);
-      forward(core, req, res, dest, target.path, a.ip, a.operator, started);
+      // A path-scoped grant admitted the normalized path: forward exactly that (the query unchanged).
+      const path = a.path === undefined ? target.path : dest.query === undefined ? a.path : `${a.path}?${dest.query}`;
+      forward(core, req, res, dest, path, a.ip, a.operator, started);
     });
 };
 

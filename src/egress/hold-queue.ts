@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApprovalDecision, ApprovalItem } from '../protocol/approvals.js';
 import type { PolicyEngine } from '../policy/engine-types.js';
 import { ClawdeckError } from '../protocol/errors.js';
+import { normalizePath } from './path-normalize.js';
 
 type Risk = ApprovalItem['risk'][number];
 
@@ -23,7 +24,7 @@ export interface HoldRequest {
 
 // How a hold ended, for the proxy and the audit line.
 export type HoldOutcome =
-  | { allow: true; by: string; scope: string; approval: string }
+  | { allow: true; by: string; scope: string; approval: string; pathPrefix?: string }
   | { allow: false; by: string; reason: string; timedOut: boolean; approval: string };
 
 // A standing permission from an earlier decision (session, timed, wildcard).
@@ -34,7 +35,8 @@ export interface Grant {
   expires: number | null;
   by: string;
   approval: string;
-  // Set by a path-scoped allow: covers only inspected requests whose path starts with it (never whole tunnels).
+  // Set by a path-scoped allow: covers only requests (inspected HTTPS or plain HTTP) whose normalized path lies
+  // under it, never whole tunnels.
   pathPrefix?: string;
 }
 
@@ -46,6 +48,8 @@ export const underPrefix = (path: string, prefix: string): boolean => {
 
 interface Waiter {
   resolve: (o: HoldOutcome) => void;
+  // Plain HTTP: this request's path (one item holds every path asked for on host:port).
+  path?: string;
   timer: NodeJS.Timeout;
   deadline: number;
 }
@@ -80,6 +84,14 @@ export const patternCovers = (pattern: string, host: string): boolean => {
   return host === dom || host.endsWith(`.${dom}`);
 };
 
+// Whether a held plain HTTP request's raw path is covered by a path grant: only a path that normalizes
+// (no encoded slash, dot segment, ...) and lies under the prefix at a segment boundary.
+const coveredBy = (raw: string | undefined, prefix: string): boolean => {
+  if (raw === undefined) return false;
+  const n = normalizePath(raw);
+  return n.ok && underPrefix(n.path, prefix);
+};
+
 // The hold-and-ask queue: coalesces identical requests, holds each waiter until a decision or its timeout,
 // and keeps session/timed grants. Nothing here survives the daemon: after a restart everything asks again.
 export class HoldQueue {
@@ -93,8 +105,14 @@ export class HoldQueue {
     this.now = opts.now ?? Date.now;
   }
 
+  // Whether a live path-scoped grant exists for host:port (plain HTTP normalizes and looks up a path only then).
+  hasPathGrant(host: string, port: number): boolean {
+    const t = this.now();
+    return this.grants.some((g) => g.pathPrefix !== undefined && g.port === port && (g.expires === null || g.expires > t) && patternCovers(g.pattern, host));
+  }
+
   // A live grant covering host:port, if any (expired timed grants are dropped here).
-  // `path` (inspected requests) also matches path-scoped grants; without it only unscoped grants count.
+  // `path` (a normalized request path) also matches path-scoped grants; without it only unscoped grants count.
   grantFor(host: string, port: number, path?: string): Grant | undefined {
     const t = this.now();
     this.grants = this.grants.filter((g) => g.expires === null || g.expires > t);
@@ -158,6 +176,7 @@ export class HoldQueue {
       waiter = {
         deadline,
         resolve,
+        ...(req.scheme === 'http' && req.path !== undefined ? { path: req.path } : {}),
         timer: setTimeout(() => this.timeout(e, waiter), this.opts.holdTimeoutMs),
       };
     });
@@ -210,12 +229,36 @@ export class HoldQueue {
         ...(pathPrefix ? { pathPrefix } : {}),
       });
     }
-    // The item may have been withdrawn while the rule was being written.
-    const released = e.waiters.size;
     const outcome: HoldOutcome =
       decision.action === 'allow'
-        ? { allow: true, by, scope: decision.scope + (decision.wildcard ? '+domain' : ''), approval: id }
+        ? { allow: true, by, scope: decision.scope + (decision.wildcard ? '+domain' : ''), approval: id, ...(pathPrefix ? { pathPrefix } : {}) }
         : { allow: false, by, reason: `denied by ${by} (${decision.scope})`, timedOut: false, approval: id };
+    // A plain HTTP item holds every path asked for on host:port: a path-scoped allow releases only the
+    // requests under the prefix; the others stay held as a new item, asked again with their own path.
+    if (pathPrefix && e.req.scheme === 'http') {
+      const uncovered = [...e.waiters].filter((w) => !coveredBy(w.path, pathPrefix));
+      if (uncovered.length > 0) {
+        const covered = [...e.waiters].filter((w) => !uncovered.includes(w));
+        for (const w of covered) {
+          clearTimeout(w.timer);
+          e.waiters.delete(w);
+          w.resolve(outcome);
+        }
+        const item = e.item;
+        this.byId.delete(id);
+        const nid = randomBytes(4).toString('hex');
+        const first = uncovered[0]!;
+        const deadline = Math.max(...uncovered.map((w) => w.deadline));
+        e.item = { ...item, id: nid, created_at: new Date(this.now()).toISOString(), hits: uncovered.length, path: first.path ?? null, expires_at: new Date(deadline).toISOString() };
+        this.byId.set(nid, e);
+        this.opts.onResolved(item, decision, by, covered.length);
+        this.opts.onNew(e.item);
+        this.publish();
+        return { released: covered.length };
+      }
+    }
+    // The item may have been withdrawn while the rule was being written.
+    const released = e.waiters.size;
     this.settle(e, outcome);
     this.opts.onResolved(e.item, decision, by, released);
     return { released };

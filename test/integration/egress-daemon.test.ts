@@ -130,6 +130,30 @@ describe('egress through a real daemon', () => {
     sock.destroy();
   });
 
+  it('plain HTTP: `approvals allow --path-prefix` grants the prefix for the session; a keep-alive request outside it is held', async () => {
+    const sock = connect({ host: '127.0.0.1', port: h.port });
+    await new Promise<void>((r, j) => sock.once('connect', r).once('error', j));
+    const get = (path: string) => {
+      const res = readResponse(sock);
+      sock.write(`GET http://held.test${path} HTTP/1.1\r\nHost: held.test\r\n\r\n`);
+      return res;
+    };
+    const first = get('/api/x');
+    const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'held plain request');
+    expect(item).toMatchObject({ host: 'held.test', port: 80, scheme: 'http', path: '/api/x' });
+    const r = await h.home.cli(['approvals', 'allow', item!.id, '--scope', 'session', '--path-prefix', '/api']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/released 1/);
+    expect((await first).json()).toMatchObject({ url: '/api/x' });
+    expect((await get('/api/v%31')).json()).toMatchObject({ url: '/api/v1' });
+    const outside = get('/apix');
+    const [held] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'request outside the prefix held');
+    expect(held).toMatchObject({ path: '/apix' });
+    expect((await h.home.cli(['approvals', 'deny', held!.id])).exitCode).toBe(0);
+    expect((await outside).status).toBe(403);
+    sock.destroy();
+  });
+
   it('`approvals deny` answers the held request with 403', async () => {
     const pending = connectVia(h.port, 'held.test:443');
     const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'item');

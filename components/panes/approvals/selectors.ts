@@ -37,7 +37,7 @@ export const describeApproval = (i: ApprovalItem): string => {
 };
 
 // Why a decision key does not apply to an item (null: it does). An exec request is allowed once or always
-// and denied once (OpenClaw's choices); a path grant needs a request held inside inspected TLS.
+// and denied once (OpenClaw's choices); a path grant needs a request with a path (plain HTTP or inspected TLS).
 export const keyUnavailable = (command: string, item: ApprovalItem | undefined): string | null => {
   if (!item) return null;
   if (item.kind === 'exec') {
@@ -46,10 +46,10 @@ export const keyUnavailable = (command: string, item: ApprovalItem | undefined):
     if (command === 'approval.denyAlways') return 'an exec request can only be denied once';
     return null;
   }
-  if (command === 'approval.allowPath' && (item.scheme !== 'https' || !item.path)) {
-    // The daemon scopes grants by path for requests held inside inspected TLS only (as `approvals allow
-    // --path-prefix`); a plain HTTP request or an opaque tunnel is granted by host:port.
-    return item.scheme === 'http' ? 'plain HTTP requests are granted by host:port, not by path' : 'no request path to scope (an opaque tunnel)';
+  if (command === 'approval.allowPath' && ((item.scheme !== 'https' && item.scheme !== 'http') || !item.path)) {
+    // The daemon scopes grants by path for requests it sees (plain HTTP, inside inspected TLS), as `approvals
+    // allow --path-prefix`; an opaque tunnel is granted by host:port.
+    return 'no request path to scope (an opaque tunnel)';
   }
   return null;
 };

@@ -95,7 +95,7 @@ export const registerApprovals = (program: Command): void => {
     .description('allow a held item (egress connection or exec request)')
     .option('--scope <scope>', 'once | session | <duration, e.g. 10m> | always (egress: written to the policy file; exec: once or always = OpenClaw allowlist)', 'once')
     .option('--domain', 'widen to the whole domain (*.example.com)')
-    .option('--path-prefix <prefix>', 'inspected HTTPS only: allow just request paths under this prefix (e.g. /v1)')
+    .option('--path-prefix <prefix>', 'requests held with a path (plain HTTP, inspected HTTPS): allow just paths under this prefix (e.g. /v1), never a whole tunnel')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { scope: string; domain?: boolean; pathPrefix?: string; json?: boolean }) => {
       if (opts.pathPrefix !== undefined && !opts.pathPrefix.startsWith('/')) throw new ClawdeckError('USAGE', `--path-prefix must start with /, got "${opts.pathPrefix}"`);

@@ -17,7 +17,7 @@ const plain = makeApproval({ id: 'p1', host: 'plain.example.com', port: 80, sche
 const tunnel = makeApproval({ id: 't1', host: 'api.github.com', port: 443, scheme: 'connect' });
 
 describe('approval keys that do not apply to the selected item', () => {
-  it('greys session/timed/domain/path/deny-always in the footer for an exec request, path for plain HTTP and tunnels', () => {
+  it('greys session/timed/domain/path/deny-always in the footer for an exec request, path for tunnels (not plain HTTP)', () => {
     const theme = createTheme({ TERM: 'xterm-256color' }, {});
     const ui = { ...initialUi(), focus: 'approvals' as const };
     const dimmed = (item: typeof exec) =>
@@ -26,7 +26,7 @@ describe('approval keys that do not apply to the selected item', () => {
         .map((s) => s.text);
     expect(dimmed(exec)).toEqual(['s', 't', 'D', 'P', 'X']);
     expect(dimmed(inspected)).toEqual([]);
-    expect(dimmed(plain)).toEqual(['P']);
+    expect(dimmed(plain)).toEqual([]);
     expect(dimmed(tunnel)).toEqual(['P']);
   });
 
@@ -41,13 +41,11 @@ describe('approval keys that do not apply to the selected item', () => {
     expect(h.source.requests[0]!.params).toEqual({ id: 'e1', decision: { action: 'allow', scope: 'once' } });
   });
 
-  it('has no path grant for a tunnelled (CONNECT) or plain HTTP request (the daemon grants those by host:port)', async () => {
-    h = renderWithSnapshot(makeSnapshot({ approvals: [tunnel, plain], policy: makePolicy() }), { size: { columns: 160, rows: 48 }, ui: { focus: 'approvals' }, answers: decided });
+  it('has no path grant for a tunnelled (CONNECT) request (the daemon grants those by host:port)', async () => {
+    h = renderWithSnapshot(makeSnapshot({ approvals: [tunnel], policy: makePolicy() }), { size: { columns: 160, rows: 48 }, ui: { focus: 'approvals' }, answers: decided });
     await h.waitFrame((f) => f.includes('api.github.com'), 'queue');
     h.press('P');
-    await h.waitFrame((f) => f.includes('not by path') || f.includes('opaque tunnel'), 'first reason');
-    h.press('j', 'P');
-    await h.waitFrame((f) => f.includes('not by path') && !f.includes('deciding'), 'plain http reason');
+    await h.waitFrame((f) => f.includes('opaque tunnel') && !f.includes('deciding'), 'tunnel reason');
     expect(h.source.requests).toEqual([]);
   });
 });
@@ -64,6 +62,17 @@ describe('path-prefix grant (P) on a request held inside inspected TLS', () => {
     h.press('y');
     await waitFor(() => h!.source.requests.length === 1, 'decide');
     expect(h.source.requests[0]!.params).toEqual({ id: 'h1', decision: { action: 'allow', scope: 'session', path_prefix: '/v1/chat/' } });
+  });
+
+  it('offers the same path grant for a plain HTTP request', async () => {
+    h = renderWithSnapshot(makeSnapshot({ approvals: [plain], policy: makePolicy() }), { size: { columns: 160, rows: 48 }, ui: { focus: 'approvals' }, answers: decided });
+    await h.waitFrame((f) => f.includes('plain.example.com'), 'queue');
+    h.press('P');
+    const f = await h.waitFrame((f) => f.includes('allow the path prefix for this session?'), 'confirm');
+    expect(f).toContain('plain.example.com:80/v1/** (any method)');
+    h.press('y');
+    await waitFor(() => h!.source.requests.length === 1, 'decide');
+    expect(h.source.requests[0]!.params).toEqual({ id: 'p1', decision: { action: 'allow', scope: 'session', path_prefix: '/v1/' } });
   });
 
   it('derives prefixes from paths', () => {

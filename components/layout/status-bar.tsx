@@ -2,7 +2,7 @@ import type { LiveView } from '../../src/daemon/live-snapshot.js';
 import type { Snapshot } from '../../src/protocol/snapshot.js';
 import type { Theme } from '../theme/theme.js';
 import { useTheme } from '../theme/theme-context.js';
-import { Lines, type Line, type Segment } from './lines.js';
+import { Lines, lineText, type Line, type Segment } from './lines.js';
 import { formatCost, meterSummary } from '../panes/meter/meter-lines.js';
 
 const connectionSegment = (live: LiveView, t: Theme['tokens']): Segment => {
@@ -22,8 +22,31 @@ const modelOf = (s: Snapshot): string =>
 // Room for the build/start detail; the rest of the line (enforcement, model, budget) follows it.
 const DETAIL_MAX = 80;
 
-// The one-line summary across the top: connection, pending count, sandbox, proven enforcement, model, budget.
-export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean): Line => {
+type Enforcement = Snapshot['status']['enforcement'];
+
+// One badge per layer: "landlock+" proven, "seccomp!" failed, "proxy-" not applicable.
+const badges = (layers: Enforcement, t: Theme['tokens']): Segment[] =>
+  layers.map((e) => ({
+    text: ` ${e.layer}${e.state === 'proven' ? '+' : e.state === 'failed' ? '!' : '-'}`,
+    color: e.state === 'proven' ? t.ok : e.state === 'failed' ? t.error : t.muted,
+  }));
+
+// The same facts in a few cells, for narrow terminals: "proven 9/9", or "proven 7/9 !seccomp !landlock".
+const badgeSummary = (layers: Enforcement, t: Theme['tokens']): Segment[] => {
+  const applicable = layers.filter((e) => e.state !== 'n/a');
+  if (!applicable.length) return layers.length ? [{ text: ' enforcement n/a', color: t.muted }] : [];
+  const proven = applicable.filter((e) => e.state === 'proven').length;
+  const failed = applicable.filter((e) => e.state === 'failed');
+  return [
+    { text: ` proven ${proven}/${applicable.length}`, color: failed.length ? t.error : proven === applicable.length ? t.ok : t.warn, bold: failed.length > 0 },
+    ...failed.map((e) => ({ text: ` !${e.layer}`, color: t.error })),
+  ];
+};
+
+// The one-line summary across the top: connection, pending count, sandbox, proven enforcement, meter (when no
+// meter pane is shown), budget, model. When it does not fit, the badges collapse to a summary first, so
+// the meter and model stay visible on an 80-column terminal.
+export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean, width = Infinity): Line => {
   const t = theme.tokens;
   const sep: Segment = { text: ` ${theme.glyphs.sep} `, color: t.border };
   const s = live.snapshot;
@@ -37,21 +60,21 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean)
   // ("building: step 7/19 …" reads "sandbox building: step 7/19 …", not "building: building:")
   const detail = s.status.sandbox.detail?.replace(/^(building|starting):\s*/, '');
   if ((sb === 'building' || sb === 'starting') && detail) out.push({ text: `: ${detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail}`, color: t.warn });
-  for (const e of s.status.enforcement) {
-    const mark = e.state === 'proven' ? '+' : e.state === 'failed' ? '!' : '-';
-    out.push({ text: ` ${e.layer}${mark}`, color: e.state === 'proven' ? t.ok : e.state === 'failed' ? t.error : t.muted });
-  }
-  out.push(sep, { text: modelOf(s), color: t.text });
+  const tail: Line = [];
+  if (meterInStatus) tail.push(sep, { text: meterSummary(s.meter), color: t.muted });
   if (s.meter.budget.cost_cap !== null) {
     const c = s.meter.budget.state === 'ok' ? t.ok : s.meter.budget.state === 'warn' ? t.warn : t.error;
-    out.push(sep, { text: `${formatCost(s.meter.totals.today.cost)}/${formatCost(s.meter.budget.cost_cap)}`, color: c });
+    tail.push(sep, { text: `${formatCost(s.meter.totals.today.cost)}/${formatCost(s.meter.budget.cost_cap)}`, color: c });
   }
-  if (meterInStatus) out.push(sep, { text: meterSummary(s.meter), color: t.muted });
-  return out;
+  tail.push(sep, { text: modelOf(s), color: t.text });
+  const full = [...out, ...badges(s.status.enforcement, t), ...tail];
+  if (lineText(full).length <= width) return full;
+  // Narrow: badges become a summary and the brand goes; what still does not fit is the model name, last.
+  return [...out.slice(1), ...badgeSummary(s.status.enforcement, t), ...tail];
 };
 
 // Draws the status line at full width.
 export const StatusBar = ({ live, width, meterInStatus }: { live: LiveView; width: number; meterInStatus: boolean }) => {
   const theme = useTheme();
-  return <Lines lines={[statusLine(live, theme, meterInStatus)]} width={width} height={1} />;
+  return <Lines lines={[statusLine(live, theme, meterInStatus, width)]} width={width} height={1} />;
 };

@@ -8,10 +8,12 @@ import type { Status } from '../../../src/protocol/status.js';
 
 afterEach(() => cleanup());
 
-const live = (sandbox: Partial<Status['sandbox']>): LiveView => {
+const LAYERS = ['landlock', 'seccomp', 'capabilities', 'no_new_privs', 'read_only_root', 'direct_egress', 'proxy', 'inference', 'provider_key'];
+
+const live = (sandbox: Partial<Status['sandbox']>, enforcement: Status['enforcement'] = []): LiveView => {
   const s = makeSnapshot();
   return {
-    snapshot: { ...s, status: { ...s.status, sandbox: { ...s.status.sandbox, ...sandbox } } },
+    snapshot: { ...s, status: { ...s.status, enforcement, sandbox: { ...s.status.sandbox, ...sandbox } } },
     connection: { state: 'connected', attempt: 1, error: null, since: 0 },
   };
 };
@@ -31,5 +33,19 @@ describe('status bar', () => {
     const f = show(<StatusBar live={live({ state: 'running', detail: 'gateway ready 17.7s after container start' })} width={160} meterInStatus={false} />);
     expect(f).toContain('sandbox running');
     expect(f).not.toContain('gateway ready');
+  });
+
+  it('collapses the layer badges on a narrow terminal so the meter and model stay on the line, naming failed layers', () => {
+    const all = LAYERS.map((layer) => ({ layer, state: 'proven' as const, detail: '' }));
+    const wide = show(<StatusBar live={live({ state: 'running' }, all)} width={200} meterInStatus />);
+    expect(wide).toContain('landlock+');
+    expect(wide).toContain('provider_key+');
+    const narrow = show(<StatusBar live={live({ state: 'running' }, all)} width={80} meterInStatus />);
+    expect(narrow).toContain('proven 9/9');
+    expect(narrow).not.toContain('landlock+');
+    expect(narrow).toMatch(/0 in 0 out 0 t\/s \$0\.00/);
+    expect(narrow.split('\n')[0]!.length).toBeLessThanOrEqual(80);
+    const broken = all.map((e) => (e.layer === 'seccomp' ? { ...e, state: 'failed' as const } : e));
+    expect(show(<StatusBar live={live({ state: 'running' }, broken)} width={80} meterInStatus />)).toContain('proven 8/9 !seccomp');
   });
 });

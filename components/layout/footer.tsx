@@ -5,7 +5,7 @@ import { keymap, type Binding, type Scope } from '../input/keymap.js';
 import { activeScopes } from '../input/scopes.js';
 import type { Theme } from '../theme/theme.js';
 import { useTheme } from '../theme/theme-context.js';
-import { Lines, type Line } from './lines.js';
+import { Lines, lineText, type Line } from './lines.js';
 
 // How a key name is printed in the footer and help (short, ASCII).
 export const showKey = (k: string): string =>
@@ -16,25 +16,36 @@ export const showKey = (k: string): string =>
 export const liveBindings = (ui: UiState, scopes: readonly Scope[] = activeScopes(ui)): Binding[] =>
   scopes.flatMap((s) => keymap.filter((b) => b.scope === s && !(ui.readonly && 'mutates' in b && b.mutates)));
 
-// The footer row: "key label" for every live binding, focused scope first, clipped to the width. Keys that do
-// not apply to the selected approval (session/timed/domain/path for an exec request...) are greyed.
-export const footerLine = (ui: UiState, theme: Theme, approval?: ApprovalItem): Line =>
-  liveBindings(ui)
+const MORE = '? all keys';
+
+// The footer row: "key label" for every live binding, focused scope first. Only whole entries are shown:
+// when they do not all fit the width, the row ends with a pointer to the help overlay instead of a cut word.
+// Keys that do not apply to the selected approval (session/timed/domain/path for an exec request...) are greyed.
+export const footerLine = (ui: UiState, theme: Theme, approval?: ApprovalItem, width = Infinity): Line => {
+  const entries = liveBindings(ui)
     .filter((b) => b.scope !== 'always')
-    .flatMap((b): Line =>
-      keyUnavailable(b.command, approval)
-        ? [
-            { text: b.keys.slice(0, 2).map(showKey).join('/'), color: theme.tokens.muted, dim: true },
-            { text: ` ${b.label}  `, color: theme.tokens.muted, dim: true },
-          ]
-        : [
-            { text: b.keys.slice(0, 2).map(showKey).join('/'), color: theme.tokens.accent, bold: true },
-            { text: ` ${b.label}  `, color: theme.tokens.muted },
-          ],
-    );
+    .map((b): Line => {
+      const off = keyUnavailable(b.command, approval) !== null;
+      return [
+        { text: b.keys.slice(0, 2).map(showKey).join('/'), color: off ? theme.tokens.muted : theme.tokens.accent, bold: !off, dim: off },
+        { text: ` ${b.label}  `, color: theme.tokens.muted, dim: off },
+      ];
+    });
+  const all = entries.flat();
+  if (lineText(all).length <= width) return all;
+  const out: Line = [];
+  let used = 0;
+  for (const e of entries) {
+    const w = lineText(e).length;
+    if (used + w + MORE.length > width) break;
+    out.push(...e);
+    used += w;
+  }
+  return [...out, { text: MORE, color: theme.tokens.muted }];
+};
 
 // Draws the footer.
 export const Footer = ({ ui, width, approval }: { ui: UiState; width: number; approval?: ApprovalItem }) => {
   const theme = useTheme();
-  return <Lines lines={[footerLine(ui, theme, approval)]} width={width} height={1} />;
+  return <Lines lines={[footerLine(ui, theme, approval, width)]} width={width} height={1} />;
 };

@@ -62,12 +62,12 @@ export const keymap = [
   { command: 'approval.up', keys: ['k', 'up'], scope: 'approvals', label: 'previous' },
   { command: 'approval.details', keys: ['enter'], scope: 'approvals', label: 'details' },
   { command: 'approval.allowOnce', keys: ['a'], scope: 'approvals', label: 'allow once', mutates: true },
+  { command: 'approval.deny', keys: ['d', 'x'], scope: 'approvals', label: 'deny', mutates: true },
   { command: 'approval.allowSession', keys: ['s'], scope: 'approvals', label: 'allow session', mutates: true },
   { command: 'approval.allowTimed', keys: ['t'], scope: 'approvals', label: 'allow 10 min', mutates: true },
   { command: 'approval.allowAlways', keys: ['A'], scope: 'approvals', label: 'allow always', mutates: true },
   { command: 'approval.allowDomain', keys: ['D'], scope: 'approvals', label: 'allow domain', mutates: true },
   { command: 'approval.allowPath', keys: ['P'], scope: 'approvals', label: 'allow path prefix (session)', mutates: true },
-  { command: 'approval.deny', keys: ['d', 'x'], scope: 'approvals', label: 'deny', mutates: true },
   { command: 'approval.denyAlways', keys: ['X'], scope: 'approvals', label: 'deny always', mutates: true },
   { command: 'approval.jumpRule', keys: ['r'], scope: 'approvals', label: 'show rule' },
 

@@ -18,24 +18,26 @@ export const liveBindings = (ui: UiState, scopes: readonly Scope[] = activeScope
 
 const MORE = '? all keys';
 
-// The footer row: "key label" for every live binding, focused scope first. Only whole entries are shown:
-// when they do not all fit the width, the row ends with a pointer to the help overlay instead of a cut word.
-// Keys that do not apply to the selected approval (session/timed/domain/path for an exec request...) are greyed.
+// The footer row: "key label" for every live binding, focused scope first. When that does not fit the width,
+// actions come before navigation, each with its first key only, whole entries only, and the row ends with a
+// pointer to the help overlay instead of a cut word. Keys that do not apply to the selected approval
+// (session/timed/domain/path for an exec request...) are greyed.
 export const footerLine = (ui: UiState, theme: Theme, approval?: ApprovalItem, width = Infinity): Line => {
-  const entries = liveBindings(ui)
-    .filter((b) => b.scope !== 'always')
-    .map((b): Line => {
-      const off = keyUnavailable(b.command, approval) !== null;
-      return [
-        { text: b.keys.slice(0, 2).map(showKey).join('/'), color: off ? theme.tokens.muted : theme.tokens.accent, bold: !off, dim: off },
-        { text: ` ${b.label}  `, color: theme.tokens.muted, dim: off },
-      ];
-    });
-  const all = entries.flat();
+  const bindings = liveBindings(ui).filter((b) => b.scope !== 'always');
+  const entry = (b: Binding, keys: number): Line => {
+    const off = keyUnavailable(b.command, approval) !== null;
+    return [
+      { text: b.keys.slice(0, keys).map(showKey).join('/'), color: off ? theme.tokens.muted : theme.tokens.accent, bold: !off, dim: off },
+      { text: ` ${b.label}  `, color: theme.tokens.muted, dim: off },
+    ];
+  };
+  const all = bindings.flatMap((b) => entry(b, 2));
   if (lineText(all).length <= width) return all;
+  const actionsFirst = [...bindings.filter((b) => 'mutates' in b && b.mutates), ...bindings.filter((b) => !('mutates' in b && b.mutates))];
   const out: Line = [];
   let used = 0;
-  for (const e of entries) {
+  for (const b of actionsFirst) {
+    const e = entry(b, 1);
     const w = lineText(e).length;
     if (used + w + MORE.length > width) break;
     out.push(...e);

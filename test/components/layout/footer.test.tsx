@@ -14,13 +14,22 @@ describe('footer', () => {
     expect(text).toContain('write a message');
   });
 
-  it.each([40, 80, 120])('at %i columns shows only whole entries and ends with a pointer to the help', (width) => {
+  it.each([40, 80, 120])('at %i columns shows only whole entries, actions first, and ends with a pointer to the help', (width) => {
     const full = lineText(footerLine(ui, theme));
     const text = lineText(footerLine(ui, theme, undefined, width));
+    expect(full.length).toBeGreaterThan(width);
     expect(text.length).toBeLessThanOrEqual(width);
     expect(text.endsWith('? all keys')).toBe(true);
-    // Every shown entry is a whole "key label" pair of the full row.
-    for (const entry of text.replace('? all keys', '').split(/ {2}/).filter(Boolean)) expect(full).toContain(`${entry}  `);
-    expect(full.length).toBeGreaterThan(width);
+    // Every shown entry is a whole "key label" pair of the full row (its first key).
+    for (const entry of text.replace('? all keys', '').split(/ {2}/).filter(Boolean)) {
+      const [key, ...label] = entry.split(' ');
+      expect(full).toMatch(new RegExp(`(^| )${key!.replace(/[[\]]/g, '\\$&')}(/\\S+)? ${label.join(' ')}  `));
+    }
+    expect(text.startsWith('i write a message')).toBe(true);
+  });
+
+  it('puts the approval actions before list navigation when the row is narrow', () => {
+    const text = lineText(footerLine({ ...ui, focus: 'approvals' }, theme, undefined, 80));
+    expect(text).toMatch(/^a allow once {2}d deny {2}s allow session {2}t allow 10 min/);
   });
 });

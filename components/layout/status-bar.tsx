@@ -34,7 +34,8 @@ const badges = (layers: Enforcement, t: Theme['tokens']): Segment[] =>
 // The same facts in a few cells, for narrow terminals: "proven 9/9", or "proven 7/9 !seccomp !landlock".
 const badgeSummary = (layers: Enforcement, t: Theme['tokens']): Segment[] => {
   const applicable = layers.filter((e) => e.state !== 'n/a');
-  if (!applicable.length) return layers.length ? [{ text: ' enforcement n/a', color: t.muted }] : [];
+  // No layer applies (no sandbox): the sandbox state already says so.
+  if (!applicable.length) return [];
   const proven = applicable.filter((e) => e.state === 'proven').length;
   const failed = applicable.filter((e) => e.state === 'failed');
   return [

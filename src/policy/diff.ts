@@ -14,6 +14,8 @@ export interface PolicyDiff {
   static_changed: string[];
 }
 
+const CLAWDECK_DEFAULTS = { unknown_hosts: 'ask' };
+
 const label = (e: Endpoint): string => `${e.host ?? `(${(e.allowed_ips ?? []).join(',')})`}:${(e.ports ?? [e.port]).join(',')}`;
 const stable = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
 
@@ -61,9 +63,12 @@ export const diffPolicies = (prev: PolicyFile, next: PolicyFile): PolicyDiff => 
     }
     if (stable(pa.binaries ?? []) !== stable(pb.binaries ?? [])) changes.push({ change: 'changed', policy: key, endpoint: null, detail: 'binaries changed' });
   }
-  if (stable(prev.clawdeck ?? {}) !== stable(next.clawdeck ?? {})) {
-    changes.push({ change: 'changed', policy: 'clawdeck', endpoint: null, detail: `unknown_hosts: ${prev.clawdeck?.unknown_hosts ?? 'ask'} → ${next.clawdeck?.unknown_hosts ?? 'ask'}` });
-  }
+  // Each clawdeck setting that differs, old → new (defaults filled in; unset otherwise shown as "-").
+  const was: Record<string, unknown> = { ...CLAWDECK_DEFAULTS, ...prev.clawdeck };
+  const now: Record<string, unknown> = { ...CLAWDECK_DEFAULTS, ...next.clawdeck };
+  const show = (v: unknown): string => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
+  const settings = [...new Set([...Object.keys(was), ...Object.keys(now)])].sort().filter((k) => stable(was[k]) !== stable(now[k]));
+  if (settings.length) changes.push({ change: 'changed', policy: 'clawdeck', endpoint: null, detail: settings.map((k) => `${k}: ${show(was[k])} → ${show(now[k])}`).join(', ') });
   const static_changed = STATIC_SECTIONS.filter((s) => stable(prev[s] ?? null) !== stable(next[s] ?? null));
   return { changes, static_changed };
 };

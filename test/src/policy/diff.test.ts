@@ -51,6 +51,13 @@ clawdeck: { unknown_hosts: deny }
     expect(formatDiff(d)).toContain('! filesystem_policy changed: needs a sandbox restart to take effect');
   });
 
+  it('names each clawdeck setting that changed, with the default filled in', () => {
+    const A = parse(`version: 1\nclawdeck: { unknown_hosts: ask }\n`);
+    const B = parse(`version: 1\nclawdeck: { ask_private: [127.0.0.0/8] }\n`);
+    expect(diffPolicies(A, B).changes).toEqual([{ change: 'changed', policy: 'clawdeck', endpoint: null, detail: 'ask_private: - → ["127.0.0.0/8"]' }]);
+    expect(diffPolicies(parse('version: 1\n'), A).changes).toEqual([]);
+  });
+
   it('reports no changes for the same policy written differently', () => {
     const B = parse(`version: 1
 filesystem_policy:

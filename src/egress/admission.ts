@@ -7,7 +7,7 @@ import type { AuditLog } from './audit-log.js';
 import type { HoldQueue, HoldRequest } from './hold-queue.js';
 import type { Resolver } from './resolver.js';
 import type { Refusal } from './refuse.js';
-import { normalizePath } from './path-normalize.js';
+import { normalizePath, NORMALIZED_HINT } from './path-normalize.js';
 import type { ApprovalItem } from '../protocol/approvals.js';
 
 // One destination the proxy was asked to reach, after the trick checks.
@@ -127,7 +127,7 @@ export class Admitter {
       const n = normalizePath(d.path);
       if (!n.ok) {
         this.audit.write({ ...line, event: 'refused', outcome: 'deny', by: 'proxy', rule: n.error, reason: n.reason });
-        return { ok: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: 'Send a normalized path (no encoded slashes or dot segments).' } };
+        return { ok: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: NORMALIZED_HINT } };
       }
       scopedPath = n.path;
       grant = this.queue.grantFor(d.host, d.port, n.path);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { request, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { normalizePath, NORMALIZED_HINT } from './path-normalize.js';
 import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
 import { refuseResponse, type Refusal } from './refuse.js';
 import type { ProxyCore, LiveConn } from './proxy-core.js';
@@ -86,7 +87,16 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     // A framing problem leaves the connection in an unknown state: close it.
     return refuseResponse(res, target.refusal, target.refusal.error === 'request_smuggling');
   }
+  // Rules see the normalized path and upstream gets exactly that (as inside inspected TLS): "/a/../admin" or
+  // "//admin" must not pass a deny rule on /admin/** and then reach /admin. %2F is kept encoded here and
+  // refused below unless the deciding endpoint allows it.
   const q = target.path.indexOf('?');
+  const query = q === -1 ? undefined : target.path.slice(q + 1);
+  const n = normalizePath(q === -1 ? target.path : target.path.slice(0, q), { allowEncodedSlash: true });
+  if (!n.ok) {
+    core.audit.write({ event: 'refused', conn, host: target.host, port: target.port, scheme: 'http', method: req.method, reason: n.reason, outcome: 'deny', by: 'proxy', rule: n.error });
+    return refuseResponse(res, { status: 400, error: n.error, reason: n.reason, rule_hint: NORMALIZED_HINT });
+  }
   const dest = {
     conn,
     scheme: 'http' as const,
@@ -94,8 +104,8 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     port: target.port,
     isIp: target.isIp,
     method: req.method,
-    path: q === -1 ? target.path : target.path.slice(0, q),
-    query: q === -1 ? undefined : target.path.slice(q + 1),
+    path: n.path,
+    query,
     peer: req.socket,
   };
   req.pause();
@@ -104,8 +114,13 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     .then((a) => {
       if (req.socket.destroyed) return;
       if (!a.ok) return refuseResponse(res, a.refusal);
+      if (!a.allowEncodedSlash && n.path.includes('%2F')) {
+        const reason = 'encoded slash (%2F) in the path is refused: servers disagree on what it means';
+        core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
+        return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
+      }
       // A path-scoped grant admitted the normalized path: forward exactly that (the query unchanged).
-      const path = a.path === undefined ? target.path : dest.query === undefined ? a.path : `${a.path}?${dest.query}`;
+      const path = (a.path ?? n.path) + (query === undefined ? '' : `?${query}`);
       forward(core, req, res, dest, path, a.ip, a.operator, started);
     });
 };

@@ -10,7 +10,7 @@ import type { Admission, Destination } from './admission.js';
 import { riskHints, ruleHint } from './admission.js';
 import { dropSet, endToEndHeaders, smuggling, SMUGGLING_HINT } from './forward.js';
 import { splitHostPort } from './host-check.js';
-import { normalizePath } from './path-normalize.js';
+import { normalizePath, NORMALIZED_HINT } from './path-normalize.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
 import { patternCovers } from './hold-queue.js';
 import type { LiveConn, ProxyCore } from './proxy-core.js';
@@ -261,7 +261,7 @@ export class Inspector {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? undefined : url.slice(q + 1);
     const n = normalizePath(rawPath, { allowEncodedSlash: t.adm.allowEncodedSlash });
-    if (!n.ok) return { close: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: 'Send a normalized path (no encoded slashes or dot segments).' } };
+    if (!n.ok) return { close: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: NORMALIZED_HINT } };
     const shown = n.path + (query ? REDACTED : '');
     let decision: PolicyDecision;
     try {

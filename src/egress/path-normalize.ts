@@ -1,6 +1,9 @@
 // Request-path normalization for L7 rules: the path the policy checks is exactly the path sent upstream,
 // so no encoding trick can make a rule see one path and the server another.
 
+// What a refusal of a path this module rejects tells the client.
+export const NORMALIZED_HINT = 'Send a normalized path (no encoded slashes or dot segments).';
+
 export type NormalizedPath = { ok: true; path: string } | { ok: false; error: string; reason: string };
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;

@@ -1,4 +1,5 @@
 import type { PeerBinary } from './engine-types.js';
+import { classAt } from './glob.js';
 
 // One network_policies entry's `binaries[]`, compiled: exact paths in a set, globs as regexps.
 export interface BinaryMatcher {
@@ -22,15 +23,9 @@ export const binaryGlobToRegExp = (glob: string): RegExp => {
       } else re += '[^/]*';
     } else if (c === '?') re += '[^/]';
     else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
-      i = end;
+      const k = classAt(glob, i);
+      re += k ? k.re : '\\[';
+      if (k) i = k.end;
     } else if (c === '{') {
       braces++;
       re += '(?:';

@@ -1,3 +1,13 @@
+// A `[...]` / `[!...]` class starting at glob[i] as a regexp class, and the index of its `]`; null when unclosed
+// (the `[` is then literal). Shared by the path and binary globs.
+export const classAt = (glob: string, i: number): { re: string; end: number } | null => {
+  const end = glob.indexOf(']', i + 2);
+  if (end < 0) return null;
+  let body = glob.slice(i + 1, end);
+  if (body.startsWith('!')) body = '^' + body.slice(1);
+  return { re: '[' + body.replace(/\\/g, '\\\\') + ']', end };
+};
+
 // OpenShell's L7 path/query globs: `*` and `**` match any run of characters (crossing `/`), `?` one character,
 // `[...]` / `[!...]` classes. Compiled once per rule.
 export const globToRegExp = (glob: string): RegExp => {
@@ -10,15 +20,9 @@ export const globToRegExp = (glob: string): RegExp => {
     } else if (c === '?') {
       re += '.';
     } else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
-      i = end;
+      const k = classAt(glob, i);
+      re += k ? k.re : '\\[';
+      if (k) i = k.end;
     } else {
       re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
     }

@@ -121,22 +121,40 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
       }
       // A path-scoped grant admitted the normalized path: forward exactly that (the query unchanged).
       const path = (a.path ?? n.path) + (query === undefined ? '' : `?${query}`);
-      forward(core, req, res, dest, path, a.ip, a.operator, started);
+      forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
     });
 };
 
-const forward = (
-  core: ProxyCore,
-  req: IncomingMessage,
-  res: ServerResponse,
-  dest: LiveConn['dest'],
-  path: string,
-  ip: string,
-  operator: boolean,
-  started: number,
-): void => {
+// One admitted request on its way upstream.
+interface Forwarding {
+  core: ProxyCore;
+  req: IncomingMessage;
+  res: ServerResponse;
+  dest: LiveConn['dest'];
+  path: string;
+  ip: string;
+  operator: boolean;
+  started: number;
+}
+
+// The after-the-fact audit line of a forwarded request (bytes and duration).
+const closeLine = (f: Forwarding, up: number, down: number): void =>
+  f.core.audit.writeSoon({
+    event: 'close', conn: f.dest.conn, host: f.dest.host, port: f.dest.port, ip: f.ip, scheme: 'http', method: f.dest.method, path: f.dest.path,
+    bytes_up: up, bytes_down: down, duration_ms: Date.now() - f.started,
+  });
+
+// 502 with the dial or stream error, unless the response has begun (then the client sees the cut).
+const upstreamFailed = (f: Forwarding, err: Error): boolean => {
+  if (f.res.headersSent) return false;
+  refuseResponse(f.res, { status: 502, error: 'upstream_error', reason: `${f.dest.host}:${f.dest.port} (${f.ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
+  return true;
+};
+
+const forward = (f: Forwarding): void => {
+  const { core, req, res, dest, ip } = f;
   const drop = dropSet(req.headers.connection);
-  if (leanEligible(req)) return forwardLean(core, req, res, dest, path, ip, operator, started, drop);
+  if (leanEligible(req)) return forwardLean(f, drop);
   const headers: OutgoingHttpHeaders = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const k = req.rawHeaders[i]!;
@@ -148,17 +166,14 @@ const forward = (
   let up = 0;
   let down = 0;
   let closed = false;
-  const ureq = request({ host: ip, port: dest.port, method: req.method, path, headers, agent: core.agent, setHost: false });
-  const live: LiveConn = { conn: dest.conn, dest, ip, operator, kill: () => { ureq.destroy(); res.destroy(); } };
+  const ureq = request({ host: ip, port: dest.port, method: req.method, path: f.path, headers, agent: core.agent, setHost: false });
+  const live: LiveConn = { conn: dest.conn, dest, ip, operator: f.operator, kill: () => { ureq.destroy(); res.destroy(); } };
   core.addLive(live);
   const finish = (): void => {
     if (closed) return;
     closed = true;
     core.removeLive(live);
-    core.audit.writeSoon({
-      event: 'close', conn: dest.conn, host: dest.host, port: dest.port, ip, scheme: 'http', method: dest.method, path: dest.path,
-      bytes_up: up, bytes_down: down, duration_ms: Date.now() - started,
-    });
+    closeLine(f, up, down);
   };
   req.on('data', (c: Buffer) => (up += c.length));
   req.pipe(ureq);
@@ -169,9 +184,7 @@ const forward = (
     ures.on('error', () => res.destroy());
   });
   ureq.on('error', (err) => {
-    if (!res.headersSent) {
-      refuseResponse(res, { status: 502, error: 'upstream_error', reason: `${dest.host}:${dest.port} (${ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
-    } else res.destroy();
+    if (!upstreamFailed(f, err)) res.destroy();
     finish();
   });
   res.on('close', () => {
@@ -181,31 +194,19 @@ const forward = (
 };
 
 // Body-less requests: one pre-built request head on a pooled upstream socket (see lean-forward.ts).
-const forwardLean = (
-  core: ProxyCore,
-  req: IncomingMessage,
-  res: ServerResponse,
-  dest: LiveConn['dest'],
-  path: string,
-  ip: string,
-  operator: boolean,
-  started: number,
-  drop: Set<string>,
-): void => {
-  let head = `${req.method} ${path} HTTP/1.1\r\n`;
+const forwardLean = (f: Forwarding, drop: Set<string>): void => {
+  const { core, req, res, dest, ip } = f;
+  let head = `${req.method} ${f.path} HTTP/1.1\r\n`;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     if (!drop.has(req.rawHeaders[i]!.toLowerCase())) head += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
   }
   head += '\r\n';
   let sock: Socket | undefined;
-  const live: LiveConn = { conn: dest.conn, dest, ip, operator, kill: () => { sock?.destroy(); res.destroy(); } };
+  const live: LiveConn = { conn: dest.conn, dest, ip, operator: f.operator, kill: () => { sock?.destroy(); res.destroy(); } };
   core.addLive(live);
   const done = (down: number): void => {
     core.removeLive(live);
-    core.audit.writeSoon({
-      event: 'close', conn: dest.conn, host: dest.host, port: dest.port, ip, scheme: 'http', method: dest.method, path: dest.path,
-      bytes_up: 0, bytes_down: down, duration_ms: Date.now() - started,
-    });
+    closeLine(f, 0, down);
   };
   req.resume();
   leanForward(req, res, {
@@ -216,9 +217,7 @@ const forwardLean = (
     head,
     onDone: (r) => done(r.bytesDown),
     onFail: (err) => {
-      if (!res.headersSent) {
-        refuseResponse(res, { status: 502, error: 'upstream_error', reason: `${dest.host}:${dest.port} (${ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
-      }
+      upstreamFailed(f, err);
       done(0);
     },
   });

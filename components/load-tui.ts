@@ -1,5 +1,5 @@
 import { registerHooks } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type * as RunTui from './run-tui.js';
 
@@ -49,8 +49,23 @@ const withoutFetch = async <T>(load: () => Promise<T>): Promise<T> => {
   }
 };
 
+const BUNDLE = new URL('./run-tui.bundle.js', import.meta.url);
+const UNBUNDLED = new URL('./run-tui.js', import.meta.url);
+
+// The one-file build of the console (scripts/bundle-tui.mjs, part of `npm run build`): loading it is about a third
+// of loading ~600 modules. Used only when it is at least as new as the compiled sources, so a `tsc`-only
+// rebuild never runs a stale console.
+const freshBundle = (): boolean => {
+  try {
+    return statSync(BUNDLE).mtimeMs >= statSync(UNBUNDLED).mtimeMs;
+  } catch {
+    return false;
+  }
+};
+
 // Loads the console (Ink, React, the panes) the lean way; `clawdeck attach` imports this, never run-tui directly.
 export const loadTui = (): Promise<typeof RunTui> => {
+  if (process.env.CLAWDECK_TUI_UNBUNDLED !== '1' && freshBundle()) return withoutFetch(() => import(BUNDLE.href) as Promise<typeof RunTui>);
   narrowInkImports();
   return withoutFetch(() => import('./run-tui.js'));
 };

@@ -18,6 +18,7 @@ export interface Destination {
   port: number;
   isIp: boolean;
   method?: string;
+  // Plain HTTP: already normalized by the caller (forward.ts), %2F kept encoded.
   path?: string;
   query?: string;
   // The client connection, for binaries[] attribution (looked up only when the policy has binaries).
@@ -26,11 +27,10 @@ export interface Destination {
   binary?: PeerBinary | null;
 }
 
-// Admitted: the pinned address and who allowed it. `path` (plain HTTP admitted by a path-scoped grant): the
-// normalized path the grant checked, which is what must be forwarded. `operator` marks a per-connection human decision
+// Admitted: the pinned address and who allowed it. `operator` marks a per-connection human decision
 // (kept across policy reloads unless the new policy denies outright).
 export type Admission =
-  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean; inspect?: boolean; websocket?: boolean; allowEncodedSlash?: boolean; deferred?: boolean; path?: string }
+  | { ok: true; ip: string; rule: string | null; by: string; operator: boolean; inspect?: boolean; websocket?: boolean; allowEncodedSlash?: boolean; deferred?: boolean }
   | { ok: false; refusal: Refusal };
 
 const COMMON_PORTS = new Set([80, 443, 8080, 8443]);
@@ -120,22 +120,20 @@ export class Admitter {
       return { ok: false, refusal: { status: 403, error: 'denied', reason: decision.reason, rule_hint: ruleHint(d, ip, decision) } };
     }
     let grant = this.queue.grantFor(d.host, d.port);
-    // Plain HTTP under a path-scoped grant: the grant checks the normalized path (the same encoding tricks are
-    // refused as inside inspected TLS), and that path is what gets forwarded.
-    let scopedPath: string | undefined;
+    // Plain HTTP under a path-scoped grant: the grant checks the (normalized) path, where an encoded slash is
+    // refused as inside inspected TLS, before anything is held.
     if (!grant && d.scheme === 'http' && d.path !== undefined && this.queue.hasPathGrant(d.host, d.port)) {
       const n = normalizePath(d.path);
       if (!n.ok) {
         this.audit.write({ ...line, event: 'refused', outcome: 'deny', by: 'proxy', rule: n.error, reason: n.reason });
         return { ok: false, refusal: { status: 400, error: n.error, reason: n.reason, rule_hint: NORMALIZED_HINT } };
       }
-      scopedPath = n.path;
       grant = this.queue.grantFor(d.host, d.port, n.path);
     }
     if (grant) {
       const rule = `approval:${grant.approval}/${grant.scope}`;
       this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: grant.by, rule, approval: grant.approval });
-      return { ok: true, ip, rule, by: grant.by, operator: true, ...(grant.pathPrefix !== undefined ? { path: scopedPath } : {}) };
+      return { ok: true, ip, rule, by: grant.by, operator: true };
     }
     if (opts.deferAsk) {
       this.audit.write({ ...line, event: 'inspect', by: 'proxy', reason: 'unknown host: TLS inspected, each request asked with its method and path' });
@@ -147,7 +145,7 @@ export class Admitter {
       ip,
       scheme: d.scheme,
       method: d.method,
-      path: scopedPath ?? d.path,
+      path: d.path,
       closest: decision.closest,
       risk: riskHints(d, ip, seenBefore),
       ...(d.binary !== undefined ? { binary: peerLabel(d.binary) } : {}),
@@ -158,9 +156,7 @@ export class Admitter {
     const o = await held.outcome;
     if (o.allow) {
       this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: o.by, rule: `approval:${o.approval}/${o.scope}`, approval: o.approval });
-      // Released by a path-scoped allow (the queue checked that this path normalizes and lies under it).
-      const n = o.pathPrefix !== undefined && d.scheme === 'http' && d.path !== undefined ? normalizePath(d.path) : undefined;
-      return { ok: true, ip, rule: `approval:${o.approval}/${o.scope}`, by: o.by, operator: true, ...(n?.ok ? { path: n.path } : {}) };
+      return { ok: true, ip, rule: `approval:${o.approval}/${o.scope}`, by: o.by, operator: true };
     }
     this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: o.by, reason: o.reason, approval: o.approval });
     return {

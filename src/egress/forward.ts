@@ -119,8 +119,8 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
         core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
         return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
       }
-      // A path-scoped grant admitted the normalized path: forward exactly that (the query unchanged).
-      const path = (a.path ?? n.path) + (query === undefined ? '' : `?${query}`);
+      // What the policy and any grant checked is what upstream gets (the query unchanged).
+      const path = n.path + (query === undefined ? '' : `?${query}`);
       forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
     });
 };

@@ -24,7 +24,7 @@ export interface HoldRequest {
 
 // How a hold ended, for the proxy and the audit line.
 export type HoldOutcome =
-  | { allow: true; by: string; scope: string; approval: string; pathPrefix?: string }
+  | { allow: true; by: string; scope: string; approval: string }
   | { allow: false; by: string; reason: string; timedOut: boolean; approval: string };
 
 // A standing permission from an earlier decision (session, timed, wildcard).
@@ -231,7 +231,7 @@ export class HoldQueue {
     }
     const outcome: HoldOutcome =
       decision.action === 'allow'
-        ? { allow: true, by, scope: decision.scope + (decision.wildcard ? '+domain' : ''), approval: id, ...(pathPrefix ? { pathPrefix } : {}) }
+        ? { allow: true, by, scope: decision.scope + (decision.wildcard ? '+domain' : ''), approval: id }
         : { allow: false, by, reason: `denied by ${by} (${decision.scope})`, timedOut: false, approval: id };
     // A plain HTTP item holds every path asked for on host:port: a path-scoped allow releases only the
     // requests under the prefix; the others stay held as a new item, asked again with their own path.

@@ -16,18 +16,25 @@ const isInk8 = (parentURL: string): boolean => {
   return ink8;
 };
 
-// Two redirections of Ink 8's own imports, for Ink only (other importers resolve as usual):
+// Two redirections of Ink 8's own imports, for Ink only (other importers resolve as usual); the resolve hook
+// below and the bundler (scripts/bundle-tui.mjs) both follow this rule:
 // - its screen buffer (`./output.js`) becomes ink/fast-output.js, the same frames at a fraction of the
 //   CPU and garbage (the console's biggest cost while tokens stream);
 // - `es-toolkit/compat`, a barrel of ~400 modules it takes only `throttle` from (a third of the start-up
 //   and ~5 MB RSS), becomes the module defining `throttle` (kept as is if es-toolkit's layout differs).
+export const inkRedirect = (specifier: string, importer: string | undefined, ink8: () => boolean): 'fast-output' | 'throttle' | null => {
+  if (!importer?.includes('/node_modules/ink/build/')) return null;
+  if (specifier === './output.js') return ink8() ? 'fast-output' : null;
+  return specifier === 'es-toolkit/compat' ? 'throttle' : null;
+};
+
 const narrowInkImports = (): void => {
   if (typeof registerHooks !== 'function') return;
   registerHooks({
     resolve(specifier, context, next) {
-      const fromInk = context.parentURL?.includes('/node_modules/ink/build/') ?? false;
-      if (fromInk && specifier === './output.js' && isInk8(context.parentURL!)) return { url: FAST_OUTPUT, shortCircuit: true };
-      if (!fromInk || specifier !== 'es-toolkit/compat') return next(specifier, context);
+      const to = inkRedirect(specifier, context.parentURL, () => isInk8(context.parentURL!));
+      if (to === 'fast-output') return { url: FAST_OUTPUT, shortCircuit: true };
+      if (to !== 'throttle') return next(specifier, context);
       const entry = next('es-toolkit/compat/throttle', context).url;
       const url = new URL('../dist/compat/function/throttle.mjs', entry);
       return existsSync(fileURLToPath(url)) ? { url: url.href, shortCircuit: true } : next(specifier, context);

@@ -8,6 +8,7 @@ import type { HoldQueue } from './hold-queue.js';
 import type { Dialer, Resolver } from './resolver.js';
 import { refuseResponse, refuseSocket, type Refusal } from './refuse.js';
 import { handleConnect } from './tunnel.js';
+import { takeOverConnections } from './fast-connect.js';
 import { handleRequest } from './forward.js';
 import { UpstreamPool } from './lean-forward.js';
 import { Inspector, type InspectOptions } from './inspect.js';
@@ -68,6 +69,7 @@ export class ProxyCore {
   private readonly sockets = new Set<Socket>();
   private readonly servers: Server[] = [];
   private readonly https: Server[] = [];
+  private readonly stopFastPaths: (() => void)[] = [];
   private seq = 0;
   private unsubscribe: () => void;
 
@@ -90,19 +92,26 @@ export class ProxyCore {
   // One http.Server per listener: node only runs its header-timeout checks on a listening server.
   private createHttp(): Server {
     const opts = this.opts;
+    const checkEveryMs = Math.max(50, Math.min(1000, Math.floor(opts.headerTimeoutMs / 4)));
     const http = createServer(
       {
         maxHeaderSize: opts.maxHeaderBytes,
         headersTimeout: opts.headerTimeoutMs,
         requestTimeout: 0,
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(opts.headerTimeoutMs / 4))),
+        connectionsCheckingInterval: checkEveryMs,
         keepAliveTimeout: Math.min(opts.idleTimeoutMs, 60_000),
         noDelay: true,
         requireHostHeader: false,
       },
       (req, res) => handleRequest(this, req, res),
     );
-    http.on('connect', (req, sock: Socket, head: Buffer) => handleConnect(this, req, sock, head));
+    http.on('connect', (req, sock: Socket, head: Buffer) => handleConnect(this, req.url ?? '', req.headers.host, sock, head));
+    // Simple CONNECT heads skip llhttp; everything else reaches the listeners above through node's parser.
+    this.stopFastPaths.push(
+      takeOverConnections(http, { maxHeaderBytes: opts.maxHeaderBytes, headerTimeoutMs: opts.headerTimeoutMs, checkEveryMs }, (c, sock) =>
+        handleConnect(this, c.target, c.host, sock, c.rest),
+      ),
+    );
     http.on('upgrade', (req, sock: Socket) => {
       this.refuseRaw(sock, this.nextConn(), {
         status: 400,
@@ -205,6 +214,7 @@ export class ProxyCore {
     for (const l of [...this.live]) l.kill();
     for (const s of this.sockets) s.destroy();
     for (const h of this.https) h.closeAllConnections();
+    for (const stop of this.stopFastPaths) stop();
     this.inspector?.close();
     this.agent.destroy();
     this.upstreams.destroy();

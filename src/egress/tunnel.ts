@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_HELLO_BYTES, peekClientHello, peekHttpHost } from './sni.js';
 import { refuseSocket } from './refuse.js';
@@ -26,21 +25,21 @@ const sameHost = (named: string, target: string): boolean => {
 
 // CONNECT host:port → checks, decision (maybe held), dial the pinned address, 200, then verify the first
 // bytes (SNI / Host) before any client byte reaches upstream; then pipe both ways with backpressure.
-export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Socket, head: Buffer): void => {
+// `url` is the request target and `hostHeader` the (first) Host header, from llhttp or the fast path (fast-connect.ts).
+export const handleConnect = (core: ProxyCore, url: string, hostHeader: string | undefined, client: Socket, head: Buffer): void => {
   const conn = core.nextConn();
   const started = Date.now();
   client.setNoDelay(true);
   client.on('error', () => client.destroy());
   core.track(client);
-  const target = splitHostPort(req.url ?? '');
+  const target = splitHostPort(url);
   if (!target) {
-    return core.refuseRaw(client, conn, { status: 400, error: 'bad_target', reason: `CONNECT target "${req.url}" is not host:port`, rule_hint: null });
+    return core.refuseRaw(client, conn, { status: 400, error: 'bad_target', reason: `CONNECT target "${url}" is not host:port`, rule_hint: null });
   }
   const t = checkHost(target.host);
   if (isHostProblem(t)) {
     return core.refuseRaw(client, conn, { status: 400, error: t.code, reason: t.reason, rule_hint: t.hint }, target.host, target.port);
   }
-  const hostHeader = req.headers.host;
   if (hostHeader !== undefined) {
     const hh = splitHostPort(hostHeader, target.port);
     const ht = hh ? checkHost(hh.host) : undefined;
@@ -48,7 +47,7 @@ export const handleConnect = (core: ProxyCore, req: IncomingMessage, client: Soc
       return core.refuseRaw(
         client,
         conn,
-        { status: 400, error: 'host_mismatch', reason: `Host header "${hostHeader}" differs from CONNECT target "${req.url}"`, rule_hint: 'Send the same host in the CONNECT line and the Host header.' },
+        { status: 400, error: 'host_mismatch', reason: `Host header "${hostHeader}" differs from CONNECT target "${url}"`, rule_hint: 'Send the same host in the CONNECT line and the Host header.' },
         t.host,
         target.port,
       );

@@ -1,7 +1,9 @@
 import { registerHooks } from 'node:module';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withoutFetch } from './without-fetch.js';
 import type * as RunTui from './run-tui.js';
+import type * as ConsoleMain from './console-main.js';
 
 const FAST_OUTPUT = new URL('./ink/fast-output.js', import.meta.url).href;
 
@@ -42,37 +44,33 @@ const narrowInkImports = (): void => {
   });
 };
 
-// yoga-layout's loader `fetch`es its inlined wasm (a data: URL) when `fetch` exists, which loads Node's
-// whole fetch stack (undici): ~100 ms and ~7 MB RSS for nothing. Without `fetch` it decodes the same
-// bytes itself. The console makes no HTTP requests, and `fetch` is back as soon as Ink has loaded.
-const withoutFetch = async <T>(load: () => Promise<T>): Promise<T> => {
-  const desc = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
-  if (!desc?.configurable) return load();
-  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
-  try {
-    return await load();
-  } finally {
-    Object.defineProperty(globalThis, 'fetch', desc);
-  }
-};
+// The entry of the bundle; the view (Ink, React, the panes) is a chunk next to it that attach loads.
+const BUNDLE = new URL('./bundle/console.js', import.meta.url);
+// Compiled sources the bundle links in; `tsc` rewrites them all on every build.
+const SOURCES = [new URL('./run-tui.js', import.meta.url), new URL('../src/cli/commands/attach.js', import.meta.url)];
 
-const BUNDLE = new URL('./run-tui.bundle.js', import.meta.url);
-const UNBUNDLED = new URL('./run-tui.js', import.meta.url);
-
-// The one-file build of the console (scripts/bundle-tui.mjs, part of `npm run build`): loading it is about a third
-// of loading ~600 modules. Used only when it is at least as new as the compiled sources, so a `tsc`-only
+// The one-file build of the console (scripts/bundle-tui.mjs, part of `npm run build`): loading it is a fraction
+// of loading ~700 modules. Used only when it is at least as new as the compiled sources, so a `tsc`-only
 // rebuild never runs a stale console.
 const freshBundle = (): boolean => {
   try {
-    return statSync(BUNDLE).mtimeMs >= statSync(UNBUNDLED).mtimeMs;
+    const built = statSync(BUNDLE).mtimeMs;
+    return SOURCES.every((u) => built >= statSync(u).mtimeMs);
   } catch {
     return false;
   }
 };
 
-// Loads the console (Ink, React, the panes) the lean way; `clawdeck attach` imports this, never run-tui directly.
+// The console bundle (command line, config, client and view), or null where it is missing, stale or opted
+// out of (CLAWDECK_TUI_UNBUNDLED=1): main.ts then runs the compiled sources.
+export const loadConsoleBundle = async (): Promise<typeof ConsoleMain | null> => {
+  if (process.env.CLAWDECK_TUI_UNBUNDLED === '1' || !freshBundle()) return null;
+  return import(BUNDLE.href) as Promise<typeof ConsoleMain>;
+};
+
+// Loads the console's view (Ink, React, the panes) from the compiled sources, the lean way (Ink's imports
+// narrowed); `clawdeck attach` without the bundle imports this, never run-tui directly.
 export const loadTui = (): Promise<typeof RunTui> => {
-  if (process.env.CLAWDECK_TUI_UNBUNDLED !== '1' && freshBundle()) return withoutFetch(() => import(BUNDLE.href) as Promise<typeof RunTui>);
   narrowInkImports();
   return withoutFetch(() => import('./run-tui.js'));
 };

@@ -1,15 +1,18 @@
-// Bundles the console (dist/components/run-tui.js with Ink, React and the panes) into one ESM file, so
-// `clawdeck attach` loads one module instead of ~600 (most of its start-up). Run by `npm run build` after tsc.
-// Ink's screen buffer and its es-toolkit import are redirected by the same rule (inkRedirect) that
-// components/load-tui.ts applies to the unbundled console with a resolve hook.
+// Bundles the console (dist/components/console-main.js: the `clawdeck` / `clawdeck attach` command line, config,
+// daemon client, and the view with Ink, React and the panes) into dist/components/bundle/: an entry module and the
+// view as a chunk attach loads, so the console starts from a few modules instead of ~700 (most of its start-up).
+// Run by `npm run build` after tsc. Ink's screen buffer and its es-toolkit import are redirected by the same rule
+// (inkRedirect) that components/load-tui.ts applies to the unbundled console with a resolve hook.
 import { rolldown } from 'rolldown';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const distRoot = join(root, 'dist') + sep;
 const dist = join(root, 'dist', 'components');
+const out = join(dist, 'bundle');
 const { inkRedirect } = await import(join(dist, 'load-tui.js'));
 const require = createRequire(join(root, 'package.json'));
 const inkMajor = JSON.parse(readFileSync(join(root, 'node_modules', 'ink', 'package.json'), 'utf8')).version.split('.')[0];
@@ -17,9 +20,17 @@ const throttle = join(dirname(require.resolve('es-toolkit/compat')), '..', 'dist
 
 const DEVTOOLS_STUB = '\0clawdeck-no-devtools';
 
+// Every module the command line reaches without the view (run-tui.js): config, schemas, daemon client and the
+// CLI's own dynamic imports. They go into one chunk; the view (Ink, React, the panes) into another.
+const ENTRY = join(dist, 'console-main.js');
+const VIEW = join(dist, 'run-tui.js');
+const cliSide = new Set();
+
 const bundle = await rolldown({
-  input: join(dist, 'run-tui.js'),
+  input: ENTRY,
   platform: 'node',
+  // attach imports its config and client modules dynamically (for the unbundled console); here they share a chunk.
+  onLog: (level, log, report) => (log.code === 'INEFFECTIVE_DYNAMIC_IMPORT' ? undefined : report(level, log)),
   transform: { define: { 'process.env.NODE_ENV': '"production"' } },
   plugins: [
     {
@@ -36,7 +47,38 @@ const bundle = await rolldown({
         return id === DEVTOOLS_STUB ? 'export {};' : null;
       },
     },
+    {
+      name: 'clawdeck-cli-side',
+      buildEnd() {
+        const todo = [ENTRY];
+        while (todo.length > 0) {
+          const id = todo.pop();
+          if (cliSide.has(id) || id === VIEW) continue;
+          cliSide.add(id);
+          const info = this.getModuleInfo(id);
+          if (info) todo.push(...info.importedIds, ...info.dynamicallyImportedIds);
+        }
+      },
+    },
+    {
+      // Our modules find files next to themselves (the daemon's main.js, package.json): in the bundle,
+      // import.meta.url names the bundle, so each one gets its own compiled file's URL back.
+      name: 'clawdeck-module-url',
+      transform(code, id) {
+        if (!id.startsWith(distRoot) || id.includes('/node_modules/') || !code.includes('import.meta.url')) return null;
+        const rel = relative(out, id).split(sep).join('/');
+        return code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+      },
+    },
   ],
 });
-await bundle.write({ file: join(dist, 'run-tui.bundle.js'), format: 'esm', codeSplitting: false });
+// Chunks of an earlier build must not linger (their names are not hashed).
+rmSync(out, { recursive: true, force: true });
+await bundle.write({
+  dir: out,
+  format: 'esm',
+  entryFileNames: 'console.js',
+  chunkFileNames: '[name].js',
+  codeSplitting: { groups: [{ name: 'cli', test: (id) => cliSide.has(id) && id !== ENTRY }] },
+});
 await bundle.close();

@@ -44,12 +44,15 @@ if (process.env[CACHE_MARK] === '1') {
   delete process.env[CACHE_MARK];
 }
 
+// True for the console's command lines (bare `clawdeck`, `clawdeck attach ...`): they load only attach.
+export const isConsoleArgv = (argv: string[] = process.argv): boolean => argv.length <= 2 || argv[2] === 'attach';
+
 // For `clawdeck` and `clawdeck attach` in a terminal: draws the splash and replaces this process with one
 // running the console's V8 flags. Returns (doing nothing) for every other command, for help/version,
 // without a terminal (attach then says why), or where process.execve does not exist.
 export const execConsole = (argv: string[] = process.argv): void => {
   const args = argv.slice(2);
-  if (!(args.length === 0 || args[0] === 'attach') || isConsoleExec()) return;
+  if (!isConsoleArgv(argv) || isConsoleExec()) return;
   if (args.some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version')) return;
   if (!process.stdin.isTTY || !process.stdout.isTTY || typeof process.execve !== 'function' || !argv[1]) return;
   drawSplash();

@@ -1,47 +1,27 @@
 #!/usr/bin/env node
-import { execConsole } from './console-exec.js';
+import { execConsole, isConsoleArgv } from './console-exec.js';
 
 // The console (bare `clawdeck` or `attach`) re-executes itself with its V8 flags first, before the CLI's
 // modules load; every other command continues here at once.
 execConsole();
-const [{ Command, CommanderError }, { formatError, toErrorPayload }, { EXIT, exitCodeFor }, { printJson }, { VERSION }, { attach, registerAttach }] =
-  await Promise.all([
-    import('commander'),
-    import('../protocol/errors.js'),
-    import('./exit-codes.js'),
-    import('./output.js'),
-    import('../daemon/version.js'),
-    import('./commands/attach.js'),
-  ]);
 
-const program = new Command('clawdeck')
-  .description('Console for a sandboxed OpenClaw agent: chat, inference meter, egress approvals, policy.')
-  .version(VERSION, '-V, --version')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+// The console's one-file build (components/console-main.ts, bundled by `npm run build`): when it is there
+// and fresh, it is the whole console command line (CLI, config, client and view in one module). A computed
+// URL keeps src/ free of any static import of the console.
+const CONSOLE_LOADER = ['..', '..', 'components', 'load-tui.js'].join('/');
+type ConsoleLoader = { loadConsoleBundle(): Promise<{ runConsole(): Promise<void> } | null> };
+const consoleOnly = isConsoleArgv();
+const bundled = consoleOnly ? await import(new URL(CONSOLE_LOADER, import.meta.url).href).then((m: ConsoleLoader) => m.loadConsoleBundle()) : null;
 
-// The console (bare `clawdeck` or `attach`) loads only its own command: the others pull in Docker, TLS
-// and provider code the TUI process would carry in memory for hours (and that slows the first frame).
-const consoleOnly = process.argv.length <= 2 || process.argv[2] === 'attach';
-if (consoleOnly) registerAttach(program);
-else (await import('./commands/index.js')).registerCommands(program);
-// Bare `clawdeck`: start the daemon if needed, then open the console.
-program.action(() => attach({ up: true }));
-
-const jsonRequested = process.argv.includes('--json');
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-    process.exitCode = ok ? EXIT.ok : EXIT.usage;
-  } else {
-    const payload = toErrorPayload(err);
-    if (jsonRequested) printJson({ error: payload });
-    else process.stderr.write(formatError(payload) + '\n');
-    if (payload.kind === 'bug' && process.env.CLAWDECK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = exitCodeFor(payload.code);
-  }
+if (bundled) await bundled.runConsole();
+else {
+  const [{ runProgram }, { attach, registerAttach }] = await Promise.all([import('./program.js'), import('./commands/attach.js')]);
+  await runProgram(async (program) => {
+    // The console loads only its own command: the others pull in Docker, TLS and provider code the TUI
+    // process would carry in memory for hours (and that slows the first frame).
+    if (consoleOnly) registerAttach(program);
+    else (await import('./commands/index.js')).registerCommands(program);
+    // Bare `clawdeck`: start the daemon if needed, then open the console.
+    program.action(() => attach({ up: true }));
+  });
 }

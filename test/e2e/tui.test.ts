@@ -153,6 +153,13 @@ describe('clawdeck attach in tmux', () => {
     await pane.waitScreen((s) => s.includes('[view exited 0]'), 'exited');
   });
 
+  it('runs from the compiled sources as well (no bundle, as after a tsc-only build)', async () => {
+    pane = await startTmux(attachCmd(['attach'], { CLAWDECK_TUI_UNBUNDLED: '1' }), { columns: 80, rows: 24 });
+    await pane.waitScreen((s) => s.includes('daemon ok') && s.includes('1 Chat'), 'console');
+    await pane.keys('q');
+    await pane.waitScreen((s) => s.includes('[view exited 0]'), 'exited');
+  });
+
   it('refuses an unknown --view with a usage error (exit 2)', async () => {
     const r = await h.cli(['attach', '--view', 'nope']);
     expect(r.exitCode).toBe(2);

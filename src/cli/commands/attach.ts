@@ -13,9 +13,12 @@ export interface AttachOptions {
   up?: boolean;
 }
 
-// The TUI lives in dist/components; a computed URL keeps src/ free of any static React/Ink import.
+// Loads the console's view (Ink, React, the panes). The console bundle (components/console-main.ts) passes
+// its own, already loaded; otherwise it comes from dist/components, through a computed URL that keeps src/
+// free of any static React/Ink import.
+export type TuiLoader = () => Promise<{ runTui(o: Record<string, unknown>): Promise<void> }>;
 const TUI_ENTRY = ['..', '..', '..', 'components', 'load-tui.js'].join('/');
-type LoadTui = { loadTui(): Promise<{ runTui(o: Record<string, unknown>): Promise<void> }> };
+const loadTuiModule: TuiLoader = () => import(new URL(TUI_ENTRY, import.meta.url).href).then((m: { loadTui: TuiLoader }) => m.loadTui());
 
 // Snapshots reach the view at most this often: one frame per snapshot (Ink draws the whole screen each
 // frame, its cost does not depend on how much changed), so this bounds render work under any load.
@@ -24,7 +27,7 @@ const SNAPSHOT_INTERVAL_MS = 250;
 const FIRST_DATA_WAIT_MS = 300;
 
 // Opens the console on a running daemon (or starts one first); quitting the view leaves the daemon up.
-export const attach = async (opts: AttachOptions): Promise<void> => {
+export const attach = async (opts: AttachOptions, loadTui: TuiLoader = loadTuiModule): Promise<void> => {
   if (opts.view !== undefined && !VIEWS.includes(opts.view as View)) {
     if (isConsoleExec()) leaveSplash();
     throw new ClawdeckError('USAGE', `unknown view "${opts.view}"`, { hint: `Use one of: ${VIEWS.join(', ')}` });
@@ -45,7 +48,7 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
   process.env.NODE_ENV ??= 'production';
   // Ink and React are most of the start-up: their import starts first and overlaps with loading the config
   // and connecting to the daemon, so the first frame already has the daemon's snapshot.
-  const tui = import(new URL(TUI_ENTRY, import.meta.url).href).then((m: LoadTui) => m.loadTui());
+  const tui = loadTui();
   tui.catch(() => undefined);
   // Loaded after the splash: config, schemas and the daemon client are the rest of the start-up cost.
   const [{ resolvePaths }, { loadConfig }, { socketAnswers, startDaemon }, { daemonNotRunning }, { LiveSnapshot }] = await Promise.all([
@@ -84,12 +87,12 @@ export const attach = async (opts: AttachOptions): Promise<void> => {
   });
 };
 
-export const registerAttach = (program: Command): void => {
+export const registerAttach = (program: Command, loadTui?: TuiLoader): void => {
   program
     .command('attach')
     .description('open the console (chat, meter, approvals, policy) on the running daemon')
     .option('--view <pane>', `show one pane full-screen for tmux splits: ${VIEWS.join('|')}`)
     .option('--readonly', 'monitoring view: cannot approve, deny, edit or chat')
     .option('--no-color', 'no colours (also NO_COLOR=1 or TERM=dumb)')
-    .action((opts: AttachOptions) => attach(opts));
+    .action((opts: AttachOptions) => attach(opts, loadTui));
 };

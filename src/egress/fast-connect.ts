@@ -22,40 +22,42 @@ const PREFIX = 'CONNECT ';
 const SUFFIX = ' HTTP/1.1';
 // An authority: a name, IPv4 or [IPv6] and a port. Anything else is for llhttp (and the checks behind it) to judge.
 const TARGET = /^[A-Za-z0-9._:[\]-]+$/;
-// field-name = token; field-value: visible ASCII with single inner spaces, no leading/trailing whitespace.
-const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+): ?([\x21-\x7e](?:[\x21-\x7e ]*[\x21-\x7e])?)$/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Anything but printable ASCII and space: tabs, bare CR/LF (CRLF pairs are split off first), control and 8-bit bytes.
+const UNUSUAL = /[^\x20-\x7e]/;
 // Headers that change framing or meaning: a CONNECT carrying them goes through llhttp.
 const SLOW_HEADERS = new Set(['content-length', 'transfer-encoding', 'expect', 'upgrade']);
 
 // Reads one complete, canonical CONNECT head from the start of `chunk`; undefined = let node's parser handle it.
+// Header lines are `name: value` (one optional space after the colon, none before or at the end, none inside the name).
 export const parseSimpleConnect = (chunk: Buffer, maxHeaderBytes: number): SimpleConnect | undefined => {
-  // "CONNECT " in ASCII: cheap reject of every plain-HTTP request before any string is made.
-  if (chunk.length < 24 || chunk[0] !== 0x43 || chunk[7] !== 0x20 || chunk.toString('latin1', 0, 8) !== PREFIX) return undefined;
-  const end = chunk.indexOf('\r\n\r\n');
-  if (end === -1 || end + 4 > Math.min(MAX_FAST_HEAD, maxHeaderBytes)) return undefined;
-  for (let i = 0; i < end; i++) {
-    const c = chunk[i]!;
-    // Printable ASCII and CRLF only: no tab, no bare CR/LF, no control or 8-bit bytes.
-    if (c === 0x0d) {
-      if (chunk[i + 1] !== 0x0a) return undefined;
-      i++;
-    } else if (c < 0x20 || c > 0x7e) return undefined;
-  }
-  const lines = chunk.toString('latin1', 0, end).split('\r\n');
+  // "C" and the space after "CONNECT": a cheap reject of every plain-HTTP request before any string is made.
+  if (chunk.length < 24 || chunk[0] !== 0x43 || chunk[7] !== 0x20) return undefined;
+  // Only a head that fits both limits can be found in this window.
+  const text = chunk.toString('latin1', 0, Math.min(chunk.length, MAX_FAST_HEAD, maxHeaderBytes));
+  if (!text.startsWith(PREFIX)) return undefined;
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return undefined;
+  const lines = text.slice(0, end).split('\r\n');
+  if (lines.length - 1 > MAX_FAST_HEADERS) return undefined;
   const first = lines[0]!;
   if (!first.endsWith(SUFFIX)) return undefined;
   const target = first.slice(PREFIX.length, first.length - SUFFIX.length);
   if (!TARGET.test(target)) return undefined;
-  if (lines.length - 1 > MAX_FAST_HEADERS) return undefined;
   let host: string | undefined;
   for (let i = 1; i < lines.length; i++) {
-    const m = HEADER.exec(lines[i]!);
-    if (!m) return undefined;
-    const name = m[1]!.toLowerCase();
-    if (SLOW_HEADERS.has(name)) return undefined;
-    if (name === 'host') {
+    const line = lines[i]!;
+    if (UNUSUAL.test(line)) return undefined;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon);
+    const value = line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1);
+    if (!value || value.charCodeAt(0) === 0x20 || value.charCodeAt(value.length - 1) === 0x20 || !TOKEN.test(name)) return undefined;
+    const lower = name.toLowerCase();
+    if (SLOW_HEADERS.has(lower)) return undefined;
+    if (lower === 'host') {
       if (host !== undefined) return undefined;
-      host = m[2]!;
+      host = value;
     }
   }
   return { target, host, rest: chunk.subarray(end + 4) };

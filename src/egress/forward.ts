@@ -9,11 +9,17 @@ import { leanEligible, leanForward } from './lean-forward.js';
 // Hop-by-hop headers (RFC 9110 §7.6.1) and proxy credentials: never forwarded.
 const HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-export const dropSet = (connectionHeader: string | string[] | undefined): Set<string> => {
-  const s = new Set(HOP);
-  const v = Array.isArray(connectionHeader) ? connectionHeader.join(',') : (connectionHeader ?? '');
-  for (const t of v.split(',')) if (t.trim()) s.add(t.trim().toLowerCase());
-  return s;
+// The headers not to forward: HOP plus those the Connection header names. The common value "keep-alive"
+// names nothing new, and then the shared set is returned instead of a copy per request.
+export const dropSet = (connectionHeader: string | string[] | undefined): ReadonlySet<string> => {
+  if (connectionHeader === undefined) return HOP;
+  const v = Array.isArray(connectionHeader) ? connectionHeader.join(',') : connectionHeader;
+  let s: Set<string> | undefined;
+  for (const t of v.split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name && !HOP.has(name)) (s ??= new Set(HOP)).add(name);
+  }
+  return s ?? HOP;
 };
 
 // An upstream response's raw headers minus hop-by-hop ones, for writeHead (order and case kept).
@@ -194,7 +200,7 @@ const forward = (f: Forwarding): void => {
 };
 
 // Body-less requests: one pre-built request head on a pooled upstream socket (see lean-forward.ts).
-const forwardLean = (f: Forwarding, drop: Set<string>): void => {
+const forwardLean = (f: Forwarding, drop: ReadonlySet<string>): void => {
   const { core, req, res, dest, ip } = f;
   let head = `${req.method} ${f.path} HTTP/1.1\r\n`;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {

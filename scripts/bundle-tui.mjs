@@ -4,7 +4,7 @@
 // Run by `npm run build` after tsc. Ink's screen buffer and its es-toolkit import are redirected by the same rule
 // (inkRedirect) that components/load-tui.ts applies to the unbundled console with a resolve hook.
 import { rolldown } from 'rolldown';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, sep } from 'node:path';
@@ -72,13 +72,18 @@ const bundle = await rolldown({
     },
   ],
 });
-// Chunks of an earlier build must not linger (their names are not hashed).
-rmSync(out, { recursive: true, force: true });
+// Written next to the old bundle and swapped in whole: a console starting meanwhile finds either the old
+// bundle, the new one, or none (and runs the compiled sources), never a mix; no chunk of an earlier build lingers.
+const next = `${out}.next-${process.pid}`;
+const old = `${out}.old-${process.pid}`;
 await bundle.write({
-  dir: out,
+  dir: next,
   format: 'esm',
   entryFileNames: 'console.js',
   chunkFileNames: '[name].js',
   codeSplitting: { groups: [{ name: 'cli', test: (id) => cliSide.has(id) && id !== ENTRY }] },
 });
 await bundle.close();
+if (existsSync(out)) renameSync(out, old);
+renameSync(next, out);
+rmSync(old, { recursive: true, force: true });

@@ -50,13 +50,15 @@ export const warmupEnv = (): string[] => {
     .filter((e) => !/^(OPENCLAW_GATEWAY_TOKEN|OPENCLAW_STATE_DIR|OPENCLAW_CONFIG_PATH)=/.test(e));
 };
 
-// warm-up/ in the context: the blueprint's warm-cache.sh (when it has one), its env file and the default config.
+// warm-up/ in the context: the blueprint's warm-cache.sh (when it has one) and state-template.mjs, its env file and
+// the default config.
 const writeWarmup = (bp: Blueprint, dir: string): void => {
   const script = join(bp.dir, 'warm-cache.sh');
   if (!existsSync(script)) return;
   const w = join(dir, 'warm-up');
   mkdirSync(w, { recursive: true });
   copyFileSync(script, join(w, 'warm-cache.sh'));
+  copyFileSync(join(bp.dir, 'state-template.mjs'), join(w, 'state-template.mjs'));
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
   writeFileSync(join(w, 'env'), warmupEnv().map((e) => `${e.slice(0, e.indexOf('='))}=${quote(e.slice(e.indexOf('=') + 1))}`).join('\n') + '\n');
   writeFileSync(join(w, 'openclaw.json'), JSON.stringify(buildOpenClawConfig(), null, 2) + '\n');

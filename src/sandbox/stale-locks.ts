@@ -20,8 +20,9 @@ export const CLEAR_STALE_LOCKS_SH = [
   'S="${OPENCLAW_STATE_DIR:?}"',
   // gateway.<hash>.lock and gateway.state.lock (not the empty *.lock.sqlite coordinator files OpenClaw reuses).
   'rm -f "$S"/tmp/openclaw-*/gateway.*lock',
-  // A new volume has no database yet: skip starting Node for nothing (it sits on the way to a ready gateway).
-  `[ ! -f "$S/state/openclaw.sqlite" ] || node --no-warnings -e "${CLEAR_LEASE_JS.replace(/"/g, '\\"')}"`,
+  // A state no gateway has run on (a new volume: the image's template, state-template.mjs, has a database but no
+  // lease) has no lock dir either: skip starting Node for nothing (it sits on the way to a ready gateway).
+  `[ ! -d "$S/tmp" ] || [ ! -f "$S/state/openclaw.sqlite" ] || node --no-warnings -e "${CLEAR_LEASE_JS.replace(/"/g, '\\"')}"`,
 ].join('\n');
 
 // The container command: clear the stale locks, then exec the gateway (same argv OpenClaw checks for its lock owner).

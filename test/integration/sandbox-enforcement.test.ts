@@ -64,13 +64,31 @@ describe.skipIf(!hasDocker)('sandbox: hardened container with proven enforcement
     // Only the listed mounts: the sandbox socket dir, the read-only config, the /sandbox volume. No Docker socket.
     expect(c.Mounts.map((m) => m.Destination).sort()).toEqual(['/etc/clawdeck', '/run/clawdeck', '/sandbox']);
     expect(c.Mounts.find((m) => m.Destination === '/etc/clawdeck')?.RW).toBe(false);
-    // The build's gateway warm-up left V8's code cache in the image (read-only here) and nothing in /sandbox.
+    // The build's gateway warm-up left V8's code cache in the image (read-only here); /sandbox: next test.
     const cc = await dexec(container, ['sh', '-c', 'find /opt/clawdeck/node-compile-cache -type f | wc -l; touch /opt/clawdeck/node-compile-cache/x 2>&1']);
     expect(Number(cc.stdout.split('\n')[0])).toBeGreaterThan(500);
     expect(cc.stdout).toContain('Read-only file system');
-    const seed = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', bp.tag, '-c', 'ls -A /sandbox /tmp; ls /opt/clawdeck/warm-up']);
-    expect(seed.stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual(['env', 'openclaw.json', 'warm-cache.sh']);
+    const seed = await execa('docker', ['run', '--rm', '--entrypoint', 'ls', bp.tag, '/opt/clawdeck/warm-up']);
+    expect(seed.stdout.split('\n')).toEqual(['env', 'openclaw.json', 'state-template.mjs', 'warm-cache.sh']);
     expect(JSON.stringify(c.Config.Env)).toContain('NODE_COMPILE_CACHE=/opt/clawdeck/node-compile-cache');
+  });
+
+  it('A new /sandbox starts from the image state template: no secret in it, and the first boot skips the one-time setup', async () => {
+    const bp = loadBlueprint();
+    // Rows per non-empty table, the device identities and the startup-migration checkpoint of a state database.
+    const dump = `const d=new (require('node:sqlite').DatabaseSync)(process.argv[1],{readOnly:true});const o={};for(const {name} of d.prepare("select name from sqlite_master where type='table'").all()){const n=d.prepare('select count(*) n from "'+name+'"').get().n;if(n)o[name]=n}console.log(JSON.stringify({rows:o,checkpoint:d.prepare("select updated_at u from schema_meta where meta_key='startup-migrations'").get()?.u??null}))`;
+    type Dump = { rows: Record<string, number>; checkpoint: number | null };
+    const files = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', bp.tag, '-c', 'find /sandbox /tmp -mindepth 1 | sort']);
+    expect(files.stdout.split('\n')).toEqual(['/sandbox/.openclaw', '/sandbox/.openclaw/state', '/sandbox/.openclaw/state/openclaw.sqlite']);
+    const tpl = JSON.parse((await execa('docker', ['run', '--rm', '--entrypoint', 'node', bp.tag, '-e', dump, '/sandbox/.openclaw/state/openclaw.sqlite'])).stdout) as Dump;
+    expect(Object.keys(tpl.rows).sort()).toEqual(['config_machine_state', 'migration_runs', 'migration_sources', 'schema_meta']);
+    expect(tpl.checkpoint).toBeGreaterThan(0);
+    // This home's sandbox was started on a new volume (beforeAll): its own identity, the template's checkpoint.
+    const live = await dexec(container, ['node', '-e', dump, '/sandbox/.openclaw/state/openclaw.sqlite']);
+    const mine = JSON.parse(live.stdout) as Dump;
+    expect(mine.rows.device_identities).toBe(1);
+    expect(mine.rows.config_revision_keys).toBe(1);
+    expect(mine.checkpoint).toBe(tpl.checkpoint);
   });
 
   it('Shows every enforcement layer as proven by the live probe', () => {

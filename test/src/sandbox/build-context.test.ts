@@ -27,11 +27,11 @@ describe('image build context: the compile-cache warm-up', () => {
     );
   });
 
-  it('puts warm-cache.sh, its env file and the default OpenClaw config into the context', async () => {
+  it('puts warm-cache.sh, state-template.mjs, their env file and the default OpenClaw config into the context', async () => {
     const bp = loadBlueprint();
     const ctx = join(dir, 'context');
     await prepareContext(bp, ctx, null);
-    expect(readFileSync(join(ctx, 'warm-up', 'warm-cache.sh'), 'utf8')).toBe(readFileSync(join(bp.dir, 'warm-cache.sh'), 'utf8'));
+    for (const f of ['warm-cache.sh', 'state-template.mjs']) expect(readFileSync(join(ctx, 'warm-up', f), 'utf8')).toBe(readFileSync(join(bp.dir, f), 'utf8'));
     expect(JSON.parse(readFileSync(join(ctx, 'warm-up', 'openclaw.json'), 'utf8'))).toEqual(buildOpenClawConfig());
     const envFile = readFileSync(join(ctx, 'warm-up', 'env'), 'utf8');
     expect(envFile).toContain("NODE_COMPILE_CACHE='/opt/clawdeck/node-compile-cache'\n");

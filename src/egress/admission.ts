@@ -88,6 +88,30 @@ export class Admitter {
     return firstAsk ?? first!;
   }
 
+  // admit() without the wait when there is nothing to wait for: the address is known now (IP literal, hosts file,
+  // cached DNS answer), no peer lookup is needed and the policy allows. Same evaluation, same audit line written
+  // before returning, no promise and no microtask hop before the caller dials. undefined = call admit().
+  admitNow(d: Destination): Admission | undefined {
+    if (d.peer && d.binary === undefined && this.policy.usesBinaries?.()) return undefined;
+    const ips = d.isIp ? [d.host] : this.resolve.peek?.(d.host);
+    if (!ips?.length) return undefined;
+    const { ip, decision } = this.evaluate(d, ips);
+    if (decision.verdict !== 'allow' && !decision.audit) return undefined;
+    this.seen.add(d.host);
+    return this.allowedByPolicy(d, d.binary !== undefined ? peerLabel(d.binary) : undefined, ip, decision);
+  }
+
+  // The audit line and the admission of a destination the policy allows (or only audits).
+  private allowedByPolicy(d: Destination, binary: string | undefined, ip: string, decision: PolicyDecision): Admission {
+    // Once per connection or plain request: one object literal, no copies.
+    this.audit.write({
+      conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path, binary,
+      ip, verdict: decision.verdict, rule: decision.rule, reason: decision.reason,
+      event: 'decision', outcome: 'allow', by: 'policy', audit_only: decision.audit ? true : undefined,
+    });
+    return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false, inspect: decision.inspect, websocket: decision.websocket, allowEncodedSlash: decision.allowEncodedSlash };
+  }
+
   // Decides one destination; `onHold` receives the cancel function while the operator is asked.
   // `deferAsk` (L7 "inspect unknown"): an ask is not held here but per request once TLS is inspected.
   async admit(d: Destination, onHold: (cancel: () => void) => void, opts: { deferAsk?: boolean } = {}): Promise<Admission> {
@@ -99,7 +123,9 @@ export class Admitter {
       void err;
     }
     if (d.peer && d.binary === undefined && this.policy.usesBinaries?.()) d.binary = await peerBinaryOf(d.peer);
-    const base = { conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path, ...(d.binary !== undefined ? { binary: peerLabel(d.binary) } : {}) };
+    // `binary` undefined (no binaries[] in the policy) is left out of the JSON line.
+    const binary = d.binary !== undefined ? peerLabel(d.binary) : undefined;
+    const base = { conn: d.conn, host: d.host, port: d.port, scheme: d.scheme, method: d.method, path: d.path, binary };
     if (ips.length === 0) {
       this.audit.write({ ...base, event: 'decision', outcome: 'deny', by: 'resolver', rule: null, reason: 'name does not resolve', ip: null });
       return {
@@ -110,11 +136,8 @@ export class Admitter {
     const seenBefore = this.seen.has(d.host);
     this.seen.add(d.host);
     const { ip, decision } = this.evaluate(d, ips);
+    if (decision.verdict === 'allow' || decision.audit) return this.allowedByPolicy(d, binary, ip, decision);
     const line = { ...base, ip, verdict: decision.verdict, rule: decision.rule, reason: decision.reason };
-    if (decision.verdict === 'allow' || decision.audit) {
-      this.audit.write({ ...line, event: 'decision', outcome: 'allow', by: 'policy', ...(decision.audit ? { audit_only: true } : {}) });
-      return { ok: true, ip, rule: decision.rule, by: 'policy', operator: false, inspect: decision.inspect, websocket: decision.websocket, allowEncodedSlash: decision.allowEncodedSlash };
-    }
     if (decision.verdict === 'deny') {
       this.audit.write({ ...line, event: 'decision', outcome: 'deny', by: 'policy' });
       return { ok: false, refusal: { status: 403, error: 'denied', reason: decision.reason, rule_hint: ruleHint(d, ip, decision) } };

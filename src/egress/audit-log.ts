@@ -74,10 +74,15 @@ export class AuditLog {
     const text = this.pending + extra;
     this.pending = '';
     if (!text) return;
-    const buf = Buffer.from(text);
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
-    this.size += buf.length;
+    // The string goes to write(2) without a Buffer on the heap (one line per decision adds up); the rest of a
+    // short write, which a regular file only gives when it is failing, is written from a Buffer.
+    const bytes = Buffer.byteLength(text);
+    let off = writeSync(this.fd, text);
+    if (off < bytes) {
+      const buf = Buffer.from(text);
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+    }
+    this.size += bytes;
     if (this.size >= (this.opts.maxBytes ?? 20 << 20)) this.rotate();
   }
 

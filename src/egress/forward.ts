@@ -4,6 +4,7 @@ import { normalizePath, NORMALIZED_HINT } from './path-normalize.js';
 import { checkHost, isHostProblem, splitHostPort } from './host-check.js';
 import { refuseResponse, type Refusal } from './refuse.js';
 import type { ProxyCore, LiveConn } from './proxy-core.js';
+import type { Admission } from './admission.js';
 import { leanEligible, leanForward } from './lean-forward.js';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and proxy credentials: never forwarded.
@@ -115,20 +116,21 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
     peer: req.socket,
   };
   req.pause();
-  void core.admitter
-    .admit(dest, (cancel) => req.socket.once('close', cancel))
-    .then((a) => {
-      if (req.socket.destroyed) return;
-      if (!a.ok) return refuseResponse(res, a.refusal);
-      if (!a.allowEncodedSlash && n.path.includes('%2F')) {
-        const reason = 'encoded slash (%2F) in the path is refused: servers disagree on what it means';
-        core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
-        return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
-      }
-      // What the policy and any grant checked is what upstream gets (the query unchanged).
-      const path = n.path + (query === undefined ? '' : `?${query}`);
-      forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
-    });
+  const admitted = (a: Admission): void => {
+  if (req.socket.destroyed) return;
+  if (!a.ok) return refuseResponse(res, a.refusal);
+  if (!a.allowEncodedSlash && n.path.includes('%2F')) {
+    const reason = 'encoded slash (%2F) in the path is refused: servers disagree on what it means';
+    core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
+    return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
+  }
+  // What the policy and any grant checked is what upstream gets (the query unchanged).
+  const path = n.path + (query === undefined ? '' : `?${query}`);
+  forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
+  };
+  const now = core.admitter.admitNow(dest);
+  if (now) return admitted(now);
+  void core.admitter.admit(dest, (cancel) => req.socket.once('close', cancel)).then(admitted);
 };
 
 // One admitted request on its way upstream.

@@ -42,8 +42,22 @@ export const parseLegacyIpv4 = (s: string): string | undefined => {
   return [24, 16, 8, 0].map((sh) => Math.floor(value / 2 ** sh) % 256).join('.');
 };
 
+// Answers for hosts seen lately: a keep-alive client names the same host in every request line and Host header,
+// and the checks below allocate (splits, regex matches) on every call. Bounded; results are never mutated.
+const recent = new Map<string, Target | HostProblem>();
+const RECENT_MAX = 1024;
+
 // Normalizes a host from a CONNECT line, URL or Host header; refuses every ambiguous spelling instead of guessing.
 export const checkHost = (raw: string): Target | HostProblem => {
+  let r = recent.get(raw);
+  if (r === undefined) {
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(raw, (r = checkHostOnce(raw)));
+  }
+  return r;
+};
+
+const checkHostOnce = (raw: string): Target | HostProblem => {
   if (raw.length === 0) return problem('bad_host', 'the request names no host', 'Name the destination host.');
   if (raw.startsWith('[') && raw.endsWith(']')) {
     const v6 = raw.slice(1, -1).toLowerCase();

@@ -11,6 +11,7 @@ const MAX_LINE = 4096;
 const POOL_PER_KEY = 64;
 const POOL_IDLE_MS = 30_000;
 const IN_USE = -1;
+const EMPTY = Buffer.alloc(0);
 
 // Whether a request can take the lean path.
 export const leanEligible = (req: IncomingMessage): boolean =>
@@ -195,7 +196,7 @@ export const leanForward = (
   const method = req.method!;
   let retried = false;
   const attempt = (sock: Socket, reused: boolean): void => {
-    let buf: Buffer = Buffer.alloc(0);
+    let buf: Buffer = EMPTY;
     o.onSocket(sock);
     let head: Head | undefined;
     let got = 0;

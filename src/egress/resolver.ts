@@ -4,7 +4,9 @@ import { connect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 // Name → addresses. Injectable so tests can point names at "private" or "public" addresses without DNS.
-export type Resolver = (host: string) => Promise<string[]>;
+// `peek` (optional) answers at once when the addresses are already known (hosts file, cached DNS answer), so
+// admission need not wait for a promise; undefined = ask the resolver itself.
+export type Resolver = ((host: string) => Promise<string[]>) & { peek?: (host: string) => string[] | undefined };
 
 // Opens the upstream TCP connection to the address the policy checked. Injectable for tests.
 // `onread` (node's user-buffer read mode) lets tunnels read upstream data in large chunks; pass it through.
@@ -56,16 +58,22 @@ export const createResolver = (hostsFile: string, dns: Resolver = systemDns, dns
       return new Map();
     }
   };
-  return async (host) => {
+  const peek = (host: string): string[] | undefined => {
     const fromFile = hosts().get(host);
     if (fromFile) return [...new Set(fromFile.map(canonicalIp))];
     const hit = answers.get(host);
     if (hit && performance.now() - hit.at < dnsCacheMs) return hit.ips;
+    return undefined;
+  };
+  const resolve = async (host: string): Promise<string[]> => {
+    const known = peek(host);
+    if (known) return known;
     const ips = [...new Set((await dns(host)).map(canonicalIp))];
     if (answers.size >= 1024) answers.delete(answers.keys().next().value!);
     if (ips.length) answers.set(host, { at: performance.now(), ips });
     return ips;
   };
+  return Object.assign(resolve, { peek });
 };
 
 // getaddrinfo through libuv's pool; every address, both families.

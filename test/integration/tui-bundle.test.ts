@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 
 // `npm run build` bundles the console (scripts/bundle-tui.mjs): command line, config, daemon client and view in a few
 // modules. `clawdeck` / `clawdeck attach` load it when it is at least as new as the compiled sources; the tmux
@@ -24,9 +25,12 @@ describe('console bundle', () => {
     for (const f of entryChunks) expect(readFileSync(join(dir, f), 'utf8')).not.toContain('node_modules/ink/');
   });
 
-  it('gives our modules their own file URLs, so they find the daemon and package.json next to them', () => {
+  it('gives our modules their own file URLs, so they find the daemon and package.json next to them', async () => {
     const code = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
     expect(code).toContain('new URL("./main.js", new URL("../../src/daemon/lifecycle.js", import.meta.url).href)');
-    expect(code).toContain('new URL("../../src/daemon/version.js", import.meta.url).href');
+    // The bundled command line reads its version from package.json, as the compiled one does.
+    const script = `process.argv = ['node', 'clawdeck', '--version']; await (await import(${JSON.stringify(entry)})).runConsole();`;
+    const r = await execa(process.execPath, ['--input-type=module', '-e', script]);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')).version);
   });
 });

@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode } from '@alcalzone/ansi-tokenize';
+import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, tokenize, type AnsiCode } from '@alcalzone/ansi-tokenize';
 
 // A drop-in for Ink 8's internal `Output` (ink/build/output.js: the screen buffer a frame is drawn into),
 // producing the same frame text. Ink's builds one object per cell and re-parses every line's ANSI codes
@@ -75,14 +75,23 @@ const transitions = new Map<number, string>();
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}+$/u;
 
 // The cells of one line of ANSI-styled text (standalone invisible characters occupy no cell, as in Ink).
+// The styles are reduced as ansi-tokenize's styledCharsFromTokens does, but interned once per style change
+// instead of copied and keyed for every character (most of a first frame's output time).
 const cellsOf = (line: string): Cell[] => {
   let cells = cellsCache.get(line);
   if (cells === undefined) {
     cells = [];
-    for (const c of styledCharsFromTokens(tokenize(line))) {
-      if (IGNORABLE.test(c.value)) continue;
-      const sid = styleId(c.styles);
-      cells.push({ type: 'char', value: c.value, fullWidth: c.fullWidth, styles: styleById[sid]!, sid });
+    let codes: AnsiCode[] = [];
+    let sid: number | undefined = 0;
+    for (const t of tokenize(line)) {
+      if (t.type === 'ansi') {
+        codes = reduceAnsiCodesIncremental(codes, [t]);
+        sid = undefined;
+        continue;
+      }
+      if (t.type !== 'char' || IGNORABLE.test(t.value)) continue;
+      sid ??= styleId(codes);
+      cells.push({ type: 'char', value: t.value, fullWidth: t.fullWidth, styles: styleById[sid]!, sid });
     }
     cellsCache.set(line, cells);
   }

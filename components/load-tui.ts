@@ -49,8 +49,8 @@ const BUNDLE = new URL('./bundle/console.js', import.meta.url);
 // Compiled sources the bundle links in; `tsc` rewrites them all on every build.
 const SOURCES = [new URL('./run-tui.js', import.meta.url), new URL('../src/cli/commands/attach.js', import.meta.url)];
 
-// The one-file build of the console (scripts/bundle-tui.mjs, part of `npm run build`): loading it is a fraction
-// of loading ~700 modules. Used only when it is at least as new as the compiled sources, so a `tsc`-only
+// The bundled console (scripts/bundle-tui.mjs, part of `npm run build`): loading its few modules is a fraction
+// of loading ~700. Used only when it is at least as new as the compiled sources, so a `tsc`-only
 // rebuild never runs a stale console.
 const freshBundle = (): boolean => {
   try {

@@ -87,3 +87,5 @@ await bundle.close();
 if (existsSync(out)) renameSync(out, old);
 renameSync(next, out);
 rmSync(old, { recursive: true, force: true });
+// The one-file view bundle of earlier builds; nothing loads it any more.
+rmSync(join(dist, 'run-tui.bundle.js'), { force: true });

@@ -7,6 +7,12 @@ import { VERSION } from '../daemon/version.js';
 // Builds the `clawdeck` program, lets `register` add its commands, and runs it: one place for the exit
 // codes and error output, shared by main.ts and the console bundle (components/console-main.ts).
 export const runProgram = async (register: (program: Command) => void | Promise<void>, argv: string[] = process.argv): Promise<void> => {
+  // `clawdeck up | head -3`: the reader left. Output is done (nothing to lose), so exit quietly instead of
+  // throwing an unhandled EPIPE with a stack trace; a command with work in flight ends too, as `head` asked.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
   const program = new Command('clawdeck')
     .description('Console for a sandboxed OpenClaw agent: chat, inference meter, egress approvals, policy.')
     .version(VERSION, '-V, --version')

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { makeHome, type TestHome } from '../helpers/home.js';
+import { spawn } from 'node:child_process';
+import { makeHome, CLI, type TestHome } from '../helpers/home.js';
 
 let h: TestHome;
 beforeAll(() => {
@@ -33,6 +34,17 @@ describe('CLI contract', () => {
       expect(bad.exitCode, `${c} with a bad option`).toBe(2);
       expect(bad.stderr).toContain('unknown option');
     }
+  });
+
+  it('exits quietly when the reader of its output goes away (`clawdeck --help | head -1`)', async () => {
+    // The pipe's read end is closed before the CLI writes: its first write fails with EPIPE.
+    const child = spawn(process.execPath, [CLI, '--help'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('prints the version both ways', async () => {

@@ -72,6 +72,7 @@ export const prepareContext = async (bp: Blueprint, dir: string, caFile: string 
   mkdirSync(join(dir, 'launcher'), { recursive: true });
   copyFileSync(join(bp.dir, 'Dockerfile'), join(dir, 'Dockerfile'));
   copyFileSync(join(bp.dir, 'relay.mjs'), join(dir, 'relay.mjs'));
+  copyFileSync(join(bp.dir, 'fast-resolve.mjs'), join(dir, 'fast-resolve.mjs'));
   copyFileSync(join(bp.dir, 'launcher', 'launcher.c'), join(dir, 'launcher', 'launcher.c'));
   copyFileSync(node, join(dir, 'pkgs', 'node.tgz'));
   copyFileSync(npm, join(dir, 'pkgs', 'npm.tgz'));

@@ -36,7 +36,8 @@ export const sandboxEnv = (token: string): string[] => [
   // A larger young generation (V8 grows it only when needed): ~6% less boot CPU in the gateway's scavenges.
   // The image's warm-up boots with this same env (build-context.ts): a V8 flag that changes the code cache's key
   // needs a blueprint_version bump, or the cached image's code cache is silently skipped.
-  'NODE_OPTIONS=--max-semi-space-size=64',
+  // fast-resolve.mjs (blueprint): OpenClaw's relative imports resolved without a stat and realpath each.
+  'NODE_OPTIONS=--max-semi-space-size=64 --import=/opt/clawdeck/fast-resolve.mjs',
   `OPENCLAW_GATEWAY_TOKEN=${token}`,
   `HTTP_PROXY=${PROXY}`,
   `HTTPS_PROXY=${PROXY}`,

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { connect, createServer, Socket, type Server, type AddressInfo, type OnReadOpts } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -154,7 +155,7 @@ export const startEcho = async (): Promise<{ port: number; server: Server; close
     s.pipe(s);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, server, close: () => new Promise((r) => { server.close(() => r()); (server as unknown as { _handle: unknown }); }) };
+  return { port: (server.address() as AddressInfo).port, server, close: () => new Promise((r) => server.close(() => r())) };
 };
 
 // HTTP upstream that echoes method, url, headers and body as JSON (or runs a custom handler).
@@ -266,3 +267,18 @@ export const roundTrip = (s: Socket, data: Buffer | string, n?: number): Promise
     s.once('close', () => got < want && reject(new Error(`closed after ${got}/${want} bytes`)));
     s.write(data);
   });
+
+// The echo server and the JSON-echo HTTP upstream a test file shares: started before its tests, closed after.
+// Read the fields inside tests and hooks (they are set in beforeAll).
+export const useUpstreams = (): { echo: Awaited<ReturnType<typeof startEcho>>; web: Awaited<ReturnType<typeof startHttpUpstream>> } => {
+  const u = {} as ReturnType<typeof useUpstreams>;
+  beforeAll(async () => {
+    u.echo = await startEcho();
+    u.web = await startHttpUpstream();
+  });
+  afterAll(async () => {
+    await u.echo?.close();
+    await u.web?.close();
+  });
+  return u;
+};

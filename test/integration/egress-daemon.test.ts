@@ -3,14 +3,13 @@ import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { execa } from 'execa';
 import { makeHome, waitFor, CLI, type TestHome } from '../helpers/home.js';
-import { connectVia, rawRequest, readResponse, roundTrip, startEcho, startHttpUpstream } from '../helpers/egress.js';
+import { connectVia, rawRequest, readResponse, roundTrip, useUpstreams } from '../helpers/egress.js';
 
 // Daemon-level egress: the real policy engine and files, the built CLI, real sockets on loopback.
 // "Public" names in the hosts file are redirected to loopback ports by the test dial map (never dialed for real).
 const PUBLIC = '93.184.216.34';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpUpstream>>;
+const upstreams = useUpstreams();
 
 const policyYaml = (echoPort: number, webPort: number, extra = ''): string => `version: 1
 # local upstreams used by the egress tests
@@ -27,9 +26,9 @@ ${extra}`;
 
 const startHome = async (config: string): Promise<{ home: TestHome; port: number; env: NodeJS.ProcessEnv }> => {
   const home = makeHome(config);
-  writeFileSync(home.paths.policyFile, policyYaml(echo.port, web.port));
+  writeFileSync(home.paths.policyFile, policyYaml(upstreams.echo.port, upstreams.web.port));
   writeFileSync(home.paths.hostsFile, `127.0.0.1 upstream.test web.test private.test\n${PUBLIC} held.test other.test\n`);
-  const env = { CLAWDECK_TEST_HOOKS: '1', CLAWDECK_TEST_DIAL_MAP: `${PUBLIC}:443=${echo.port},${PUBLIC}:80=${web.port}` };
+  const env = { CLAWDECK_TEST_HOOKS: '1', CLAWDECK_TEST_DIAL_MAP: `${PUBLIC}:443=${upstreams.echo.port},${PUBLIC}:80=${upstreams.web.port}` };
   const up = await home.cli(['up', '--no-sandbox'], { env });
   expect(up.exitCode, up.stderr).toBe(0);
   const st = await home.cli(['status', '--json']);
@@ -43,14 +42,6 @@ const pendingItems = async (home: TestHome): Promise<{ id: string; host: string;
   return JSON.parse(r.stdout) as { id: string; host: string; hits: number }[];
 };
 
-beforeAll(async () => {
-  echo = await startEcho();
-  web = await startHttpUpstream();
-});
-afterAll(async () => {
-  await echo.close();
-  await web.close();
-});
 
 describe('egress through a real daemon', () => {
   let h: Awaited<ReturnType<typeof startHome>>;
@@ -67,27 +58,27 @@ describe('egress through a real daemon', () => {
   });
 
   it('allows a CONNECT the policy file allows, over TCP and over the sandbox socket', async () => {
-    const { sock, res } = await connectVia(h.port, `upstream.test:${echo.port}`);
+    const { sock, res } = await connectVia(h.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(200);
     expect((await roundTrip(sock, 'tcp')).toString()).toBe('tcp');
     sock.destroy();
     const us = connect(h.home.paths.egressSocket);
     const r = readResponse(us);
-    us.write(`CONNECT upstream.test:${echo.port} HTTP/1.1\r\nHost: upstream.test:${echo.port}\r\n\r\n`);
+    us.write(`CONNECT upstream.test:${upstreams.echo.port} HTTP/1.1\r\nHost: upstream.test:${upstreams.echo.port}\r\n\r\n`);
     expect((await r).status).toBe(200);
     expect((await roundTrip(us, 'unix')).toString()).toBe('unix');
     us.destroy();
   });
 
   it('forwards an allowed plain-HTTP request', async () => {
-    const { sock, res } = await rawRequest(h.port, `GET http://web.test:${web.port}/hello HTTP/1.1\r\nHost: web.test:${web.port}\r\n\r\n`);
+    const { sock, res } = await rawRequest(h.port, `GET http://web.test:${upstreams.web.port}/hello HTTP/1.1\r\nHost: web.test:${upstreams.web.port}\r\n\r\n`);
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ url: '/hello' });
     sock.destroy();
   });
 
   it('denies an unlisted name that resolves to a private address with 403 private-address', async () => {
-    const { res } = await connectVia(h.port, `private.test:${echo.port}`);
+    const { res } = await connectVia(h.port, `private.test:${upstreams.echo.port}`);
     expect(res.status).toBe(403);
     expect(res.json()).toMatchObject({ error: 'denied', rule_hint: expect.stringContaining('allowed_ips') });
   });
@@ -97,7 +88,7 @@ describe('egress through a real daemon', () => {
     writeFileSync(h.home.paths.policyFile, `${original}clawdeck:\n  ask_private: [127.0.0.0/8]\n`);
     await waitFor(async () => JSON.parse((await h.home.cli(['policy', 'show', '--json'])).stdout).text?.includes('ask_private'), 'reload');
     try {
-      const pending = connectVia(h.port, `private.test:${echo.port}`);
+      const pending = connectVia(h.port, `private.test:${upstreams.echo.port}`);
       const [item] = await waitFor(async () => ((await pendingItems(h.home)).length ? pendingItems(h.home) : undefined), 'held private item');
       expect(item).toMatchObject({ host: 'private.test', risk: expect.arrayContaining(['private-address']) });
       expect((await h.home.cli(['approvals', 'allow', item!.id, '--scope', 'always'])).exitCode).toBe(0);
@@ -106,7 +97,7 @@ describe('egress through a real daemon', () => {
       expect((await roundTrip(sock, 'private')).toString()).toBe('private');
       sock.destroy();
       expect(readFileSync(h.home.paths.policyFile, 'utf8')).toMatch(/host: private\.test[\s\S]*allowed_ips:[\s\S]*127\.0\.0\.1\/32/);
-      const again = await connectVia(h.port, `private.test:${echo.port}`);
+      const again = await connectVia(h.port, `private.test:${upstreams.echo.port}`);
       expect(again.res.status).toBe(200);
       again.sock.destroy();
     } finally {
@@ -207,13 +198,13 @@ describe('egress through a real daemon', () => {
   });
 
   it('closes a live tunnel when the policy file stops allowing it, and keeps the others', async () => {
-    const keep = await connectVia(h.port, `web.test:${web.port}`);
-    const drop = await connectVia(h.port, `upstream.test:${echo.port}`);
+    const keep = await connectVia(h.port, `web.test:${upstreams.web.port}`);
+    const drop = await connectVia(h.port, `upstream.test:${upstreams.echo.port}`);
     expect(drop.res.status).toBe(200);
     await roundTrip(drop.sock, 'x');
     const closed = new Promise((r) => drop.sock.once('close', r));
     // the same file without the upstream.test endpoint (web.test stays allowed)
-    const yaml = `version: 1\nnetwork_policies:\n  local:\n    endpoints:\n      - host: web.test\n        port: ${web.port}\n        allowed_ips: ["127.0.0.1/32"]\n`;
+    const yaml = `version: 1\nnetwork_policies:\n  local:\n    endpoints:\n      - host: web.test\n        port: ${upstreams.web.port}\n        allowed_ips: ["127.0.0.1/32"]\n`;
     writeFileSync(h.home.paths.policyFile, yaml);
     await closed;
     expect(keep.sock.destroyed).toBe(false);

@@ -1,23 +1,14 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import {
-  TestPolicy, startTestProxy, startEcho, startHttpUpstream, connectVia, rawRequest, readAudit, roundTrip, type TestProxy,
+  TestPolicy, startTestProxy, startEcho, startHttpUpstream, useUpstreams, connectVia, rawRequest, readAudit, roundTrip, type TestProxy,
 } from '../../helpers/egress.js';
 import { waitFor } from '../../helpers/home.js';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpUpstream>>;
+const upstreams = useUpstreams();
 let px: TestProxy | undefined;
 
-beforeAll(async () => {
-  echo = await startEcho();
-  web = await startHttpUpstream();
-});
-afterAll(async () => {
-  await echo.close();
-  await web.close();
-});
 afterEach(async () => {
   await px?.close();
   px = undefined;
@@ -39,8 +30,8 @@ const proxiedGet = (port: number, url: string, headers: Record<string, string> =
 
 describe('CONNECT tunnels', () => {
   it('an allowed CONNECT gets 200 and moves bytes both ways, then the audit log has its decision and close lines', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
-    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'allow' }]) });
+    const { sock, res } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(200);
     const payload = Buffer.alloc(256 * 1024, 7);
     const back = await roundTrip(sock, payload);
@@ -55,9 +46,9 @@ describe('CONNECT tunnels', () => {
   });
 
   it('a client that closes right after the 200, before sending a byte, ends the tunnel at once (nothing lingers until the idle timeout)', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
-    const upstreamEnded = new Promise<void>((r) => echo.server.once('connection', (s) => s.once('end', () => r())));
-    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'allow' }]) });
+    const upstreamEnded = new Promise<void>((r) => upstreams.echo.server.once('connection', (s) => s.once('end', () => r())));
+    const { sock, res } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(200);
     expect(px.core.liveCount).toBe(1);
     sock.end();
@@ -72,8 +63,8 @@ describe('CONNECT tunnels', () => {
   });
 
   it('a client that half-closes in the middle of its first TLS record is cut off: the partial record never reaches upstream', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
-    const { sock, res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'allow' }]) });
+    const { sock, res } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(200);
     const closed = new Promise((r) => sock.once('close', r));
     // A TLS handshake record header announcing 512 bytes, then only 3 of them.
@@ -88,8 +79,8 @@ describe('CONNECT tunnels', () => {
   });
 
   it('a denied CONNECT gets 403 with a JSON body naming the reason and a rule hint, and nothing is dialed', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'deny' }]) });
-    const { res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'deny' }]) });
+    const { res } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(403);
     expect(res.json()).toMatchObject({ error: 'denied', reason: expect.stringContaining('upstream.test') });
     expect(res.json().rule_hint).toEqual(expect.any(String));
@@ -98,11 +89,11 @@ describe('CONNECT tunnels', () => {
 
   it('a held CONNECT gets no answer until the operator allows it, then 200', async () => {
     px = await startTestProxy();
-    const pending = connectVia(px.port, `upstream.test:${echo.port}`);
+    const pending = connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     let answered = false;
     void pending.then(() => (answered = true));
     const item = await waitFor(() => px!.items[0], 'held item');
-    expect(item).toMatchObject({ host: 'upstream.test', port: echo.port, ip: '127.0.0.1', scheme: 'connect', hits: 1 });
+    expect(item).toMatchObject({ host: 'upstream.test', port: upstreams.echo.port, ip: '127.0.0.1', scheme: 'connect', hits: 1 });
     expect(answered).toBe(false);
     expect(px.dialer.attempts).toEqual([]);
     await px.queue.decide(item.id, { action: 'allow', scope: 'once' }, 'tester');
@@ -117,7 +108,7 @@ describe('CONNECT tunnels', () => {
 
   it('a held CONNECT gets 403 the moment the operator denies it', async () => {
     px = await startTestProxy();
-    const pending = connectVia(px.port, `upstream.test:${echo.port}`);
+    const pending = connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     const item = await waitFor(() => px!.items[0], 'held item');
     await px.queue.decide(item.id, { action: 'deny', scope: 'once' }, 'tester');
     const { res } = await pending;
@@ -127,7 +118,7 @@ describe('CONNECT tunnels', () => {
 
   it('an unanswered hold times out with 403 saying it awaits approval', async () => {
     px = await startTestProxy({ holdTimeoutMs: 200 });
-    const { res } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    const { res } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(res.status).toBe(403);
     expect(res.json()).toMatchObject({ error: 'awaiting_approval', reason: expect.stringContaining('awaiting operator approval') });
     expect(px.items).toEqual([]);
@@ -135,7 +126,7 @@ describe('CONNECT tunnels', () => {
 
   it('identical held requests coalesce into one item with a hit count, and one decision releases all', async () => {
     px = await startTestProxy();
-    const waits = Array.from({ length: 5 }, () => connectVia(px!.port, `upstream.test:${echo.port}`));
+    const waits = Array.from({ length: 5 }, () => connectVia(px!.port, `upstream.test:${upstreams.echo.port}`));
     await waitFor(() => px!.items[0]?.hits === 5, 'five hits');
     expect(px.items).toHaveLength(1);
     const r = await px.queue.decide(px.items[0]!.id, { action: 'allow', scope: 'once' }, 'tester');
@@ -162,16 +153,16 @@ describe('CONNECT tunnels', () => {
 
   it('closes a live tunnel when a policy change denies it and keeps the ones still allowed', async () => {
     const policy = new TestPolicy([
-      { host: 'upstream.test', port: echo.port, action: 'allow' },
-      { host: 'localhost', port: echo.port, action: 'allow' },
+      { host: 'upstream.test', port: upstreams.echo.port, action: 'allow' },
+      { host: 'localhost', port: upstreams.echo.port, action: 'allow' },
     ]);
     px = await startTestProxy({ policy });
-    const a = await connectVia(px.port, `upstream.test:${echo.port}`);
-    const b = await connectVia(px.port, `localhost:${echo.port}`);
+    const a = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
+    const b = await connectVia(px.port, `localhost:${upstreams.echo.port}`);
     await roundTrip(a.sock, 'x');
     await roundTrip(b.sock, 'y');
     const aClosed = new Promise((r) => a.sock.once('close', r));
-    policy.set([{ host: 'localhost', port: echo.port, action: 'allow' }]);
+    policy.set([{ host: 'localhost', port: upstreams.echo.port, action: 'allow' }]);
     await aClosed;
     expect((await roundTrip(b.sock, 'still')).toString()).toBe('still');
     b.sock.destroy();
@@ -182,20 +173,20 @@ describe('CONNECT tunnels', () => {
 
 describe('plain HTTP', () => {
   it('forwards an allowed absolute-form GET with keep-alive and strips proxy headers', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: web.port, action: 'allow' }]) });
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.web.port, action: 'allow' }]) });
     const { sock, res } = await rawRequest(
       px.port,
-      `GET http://upstream.test:${web.port}/a?b=1 HTTP/1.1\r\nHost: upstream.test:${web.port}\r\nProxy-Authorization: secret\r\n\r\n`,
+      `GET http://upstream.test:${upstreams.web.port}/a?b=1 HTTP/1.1\r\nHost: upstream.test:${upstreams.web.port}\r\nProxy-Authorization: secret\r\n\r\n`,
     );
     expect(res.status).toBe(200);
     const echoed = res.json() as { url: string; headers: Record<string, string> };
     expect(echoed.url).toBe('/a?b=1');
     expect(echoed.headers['proxy-authorization']).toBeUndefined();
-    expect(echoed.headers.host).toBe(`upstream.test:${web.port}`);
+    expect(echoed.headers.host).toBe(`upstream.test:${upstreams.web.port}`);
     // second request on the same client connection
     const { readResponse } = await import('../../helpers/egress.js');
     const second = readResponse(sock);
-    sock.write(`GET http://upstream.test:${web.port}/two HTTP/1.1\r\nHost: upstream.test:${web.port}\r\n\r\n`);
+    sock.write(`GET http://upstream.test:${upstreams.web.port}/two HTTP/1.1\r\nHost: upstream.test:${upstreams.web.port}\r\n\r\n`);
     expect(((await second).json() as { url: string }).url).toBe('/two');
     sock.destroy();
   });
@@ -234,12 +225,12 @@ describe('plain HTTP', () => {
 
   it('holds a plain request and releases it on allow; denies with 403 on deny', async () => {
     px = await startTestProxy();
-    const first = proxiedGet(px.port, `http://upstream.test:${web.port}/held`);
+    const first = proxiedGet(px.port, `http://upstream.test:${upstreams.web.port}/held`);
     const item = await waitFor(() => px!.items[0], 'held item');
     expect(item).toMatchObject({ scheme: 'http', method: 'GET', path: '/held', risk: expect.arrayContaining(['plain-http']) });
     await px.queue.decide(item.id, { action: 'allow', scope: 'once' }, 't');
     expect((await first).status).toBe(200);
-    const second = proxiedGet(px.port, `http://upstream.test:${web.port}/again`);
+    const second = proxiedGet(px.port, `http://upstream.test:${upstreams.web.port}/again`);
     const item2 = await waitFor(() => px!.items[0], 'held again (once allows only that request)');
     await px.queue.decide(item2.id, { action: 'deny', scope: 'once' }, 't');
     const r = await second;
@@ -263,7 +254,7 @@ describe('listeners', () => {
     const { mkdtempSync, statSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'allow' }]) });
     const dir = mkdtempSync(join(tmpdir(), 'egress-sock-'));
     const path = join(dir, 'egress.sock');
     await px.core.listenUnix(path);
@@ -271,7 +262,7 @@ describe('listeners', () => {
     const sock = connect(path);
     const { readResponse } = await import('../../helpers/egress.js');
     const res = readResponse(sock);
-    sock.write(`CONNECT upstream.test:${echo.port} HTTP/1.1\r\nHost: upstream.test:${echo.port}\r\n\r\n`);
+    sock.write(`CONNECT upstream.test:${upstreams.echo.port} HTTP/1.1\r\nHost: upstream.test:${upstreams.echo.port}\r\n\r\n`);
     expect((await res).status).toBe(200);
     expect((await roundTrip(sock, 'unix')).toString()).toBe('unix');
     sock.destroy();
@@ -281,7 +272,7 @@ describe('listeners', () => {
 
 describe('decision scopes through the proxy', () => {
   const holdThenDecide = async (p: TestProxy, decision: Parameters<TestProxy['queue']['decide']>[1]) => {
-    const pending = connectVia(p.port, `upstream.test:${echo.port}`);
+    const pending = connectVia(p.port, `upstream.test:${upstreams.echo.port}`);
     const item = await waitFor(() => p.items[0], 'held item');
     await p.queue.decide(item.id, decision, 'op');
     const r = await pending;
@@ -292,7 +283,7 @@ describe('decision scopes through the proxy', () => {
   it('session: later connections to the same host:port pass without asking', async () => {
     px = await startTestProxy();
     expect(await holdThenDecide(px, { action: 'allow', scope: 'session' })).toBe(200);
-    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    const again = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(again.res.status).toBe(200);
     again.sock.destroy();
     expect((await readAudit(px.auditFile)).filter((l) => l.event === 'decision').at(-1)).toMatchObject({ by: 'op', rule: expect.stringMatching(/^approval:.*\/session$/) });
@@ -301,12 +292,12 @@ describe('decision scopes through the proxy', () => {
   it('timed: passes within the ttl and is held again after it', async () => {
     px = await startTestProxy();
     expect(await holdThenDecide(px, { action: 'allow', scope: 'timed', ttl_ms: 300 })).toBe(200);
-    const within = await connectVia(px.port, `upstream.test:${echo.port}`);
+    const within = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(within.res.status).toBe(200);
     within.sock.destroy();
-    const grant = px.queue.grantFor('upstream.test', echo.port)!;
+    const grant = px.queue.grantFor('upstream.test', upstreams.echo.port)!;
     await waitFor(() => Date.now() > grant.expires!, 'ttl passed', 2000);
-    const after = connectVia(px.port, `upstream.test:${echo.port}`);
+    const after = connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     const item = await waitFor(() => px!.items[0], 'held again after the ttl');
     await px.queue.decide(item.id, { action: 'deny', scope: 'once' }, 'op');
     expect((await after).res.status).toBe(403);
@@ -315,8 +306,8 @@ describe('decision scopes through the proxy', () => {
   it('always: the rule lands in the policy and later connections are allowed by it', async () => {
     px = await startTestProxy();
     expect(await holdThenDecide(px, { action: 'allow', scope: 'always' })).toBe(200);
-    expect(px.policy.added).toEqual([expect.objectContaining({ host: 'upstream.test', port: echo.port, approved_by: 'op' })]);
-    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    expect(px.policy.added).toEqual([expect.objectContaining({ host: 'upstream.test', port: upstreams.echo.port, approved_by: 'op' })]);
+    const again = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(again.res.status).toBe(200);
     again.sock.destroy();
     expect((await readAudit(px.auditFile)).filter((l) => l.event === 'decision').at(-1)).toMatchObject({ by: 'policy', outcome: 'allow' });
@@ -325,7 +316,7 @@ describe('decision scopes through the proxy', () => {
   it('deny always: later connections are denied by the new rule without asking', async () => {
     px = await startTestProxy();
     expect(await holdThenDecide(px, { action: 'deny', scope: 'always' })).toBe(403);
-    const again = await connectVia(px.port, `upstream.test:${echo.port}`);
+    const again = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     expect(again.res.status).toBe(403);
     expect(px.items).toEqual([]);
   });
@@ -333,8 +324,8 @@ describe('decision scopes through the proxy', () => {
 
 describe('load', () => {
   it('carries 200 concurrent tunnels, each with its own data', async () => {
-    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: echo.port, action: 'allow' }]) });
-    const tunnels = await Promise.all(Array.from({ length: 200 }, () => connectVia(px!.port, `upstream.test:${echo.port}`)));
+    px = await startTestProxy({ policy: new TestPolicy([{ host: 'upstream.test', port: upstreams.echo.port, action: 'allow' }]) });
+    const tunnels = await Promise.all(Array.from({ length: 200 }, () => connectVia(px!.port, `upstream.test:${upstreams.echo.port}`)));
     expect(tunnels.every((t) => t.res.status === 200)).toBe(true);
     const backs = await Promise.all(tunnels.map((t, i) => roundTrip(t.sock, Buffer.alloc(32 * 1024, 97 + (i % 26)))));
     expect(backs.every((b, i) => b.length === 32 * 1024 && b.every((x) => x === 97 + (i % 26)))).toBe(true);

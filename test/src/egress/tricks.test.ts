@@ -1,17 +1,16 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  TestPolicy, startTestProxy, startEcho, startHttpUpstream, connectVia, rawRequest, readAudit, readResponse, mapResolver, type TestProxy,
+  TestPolicy, startTestProxy, useUpstreams, connectVia, rawRequest, readAudit, readResponse, mapResolver, type TestProxy,
 } from '../../helpers/egress.js';
 import { createResolver } from '../../../src/egress/resolver.js';
 import { waitFor } from '../../helpers/home.js';
 
-let echo: Awaited<ReturnType<typeof startEcho>>;
-let web: Awaited<ReturnType<typeof startHttpUpstream>>;
+const upstreams = useUpstreams();
 let px: TestProxy | undefined;
 const allowAll = (port: number): TestPolicy =>
   new TestPolicy([
@@ -19,14 +18,6 @@ const allowAll = (port: number): TestPolicy =>
     { host: '127.0.0.1', port, action: 'allow' },
   ]);
 
-beforeAll(async () => {
-  echo = await startEcho();
-  web = await startHttpUpstream();
-});
-afterAll(async () => {
-  await echo.close();
-  await web.close();
-});
 afterEach(async () => {
   await px?.close();
   px = undefined;
@@ -41,8 +32,8 @@ describe('tricks on CONNECT', () => {
     ['[::ffff:127.0.0.1]', 'ip_literal_mapped'],
     ['upstream.test.', 'trailing_dot'],
   ])('refuses CONNECT %s with 400 %s and dials nothing', async (host, code) => {
-    px = await startTestProxy({ policy: allowAll(echo.port) });
-    const { res } = await rawRequest(px.port, `CONNECT ${host}:${echo.port} HTTP/1.1\r\n\r\n`);
+    px = await startTestProxy({ policy: allowAll(upstreams.echo.port) });
+    const { res } = await rawRequest(px.port, `CONNECT ${host}:${upstreams.echo.port} HTTP/1.1\r\n\r\n`);
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ error: code, reason: expect.any(String), rule_hint: expect.any(String) });
     expect(px.dialer.attempts).toEqual([]);
@@ -50,8 +41,8 @@ describe('tricks on CONNECT', () => {
   });
 
   it('refuses a CONNECT whose Host header names another host', async () => {
-    px = await startTestProxy({ policy: allowAll(echo.port) });
-    const { res } = await rawRequest(px.port, `CONNECT upstream.test:${echo.port} HTTP/1.1\r\nHost: other.test:${echo.port}\r\n\r\n`);
+    px = await startTestProxy({ policy: allowAll(upstreams.echo.port) });
+    const { res } = await rawRequest(px.port, `CONNECT upstream.test:${upstreams.echo.port} HTTP/1.1\r\nHost: other.test:${upstreams.echo.port}\r\n\r\n`);
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ error: 'host_mismatch' });
   });
@@ -89,8 +80,8 @@ describe('tricks on CONNECT', () => {
   });
 
   it('closes a tunnel whose first HTTP request names another Host', async () => {
-    px = await startTestProxy({ policy: allowAll(echo.port) });
-    const { sock } = await connectVia(px.port, `upstream.test:${echo.port}`);
+    px = await startTestProxy({ policy: allowAll(upstreams.echo.port) });
+    const { sock } = await connectVia(px.port, `upstream.test:${upstreams.echo.port}`);
     const closed = new Promise((r) => sock.once('close', r));
     let echoed = '';
     sock.on('data', (c: Buffer) => (echoed += c.toString()));
@@ -116,8 +107,8 @@ describe('tricks on plain HTTP', () => {
     ['obfuscated TE', `POST http://upstream.test:P/ HTTP/1.1\r\nHost: upstream.test:P\r\nTransfer-Encoding: xchunked\r\n\r\n`, ''],
     ['a second Host header (another vhost on the allowed address)', get(`http://upstream.test:P/`, 'upstream.test:P', 'Host: other.test\r\n'), 'request_smuggling'],
   ])('refuses %s with a 4xx JSON body', async (_name, text, code) => {
-    px = await startTestProxy({ policy: allowAll(web.port) });
-    const { res } = await rawRequest(px.port, text.replaceAll(':P', `:${web.port}`));
+    px = await startTestProxy({ policy: allowAll(upstreams.web.port) });
+    const { res } = await rawRequest(px.port, text.replaceAll(':P', `:${upstreams.web.port}`));
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     if (code) expect(res.json()).toMatchObject({ error: code });
@@ -127,17 +118,17 @@ describe('tricks on plain HTTP', () => {
   });
 
   it('refuses oversized headers with 431', async () => {
-    px = await startTestProxy({ policy: allowAll(web.port), maxHeaderBytes: 2048 });
-    const { res } = await rawRequest(px.port, get(`http://upstream.test:${web.port}/`, `upstream.test:${web.port}`, `X-Big: ${'a'.repeat(4096)}\r\n`));
+    px = await startTestProxy({ policy: allowAll(upstreams.web.port), maxHeaderBytes: 2048 });
+    const { res } = await rawRequest(px.port, get(`http://upstream.test:${upstreams.web.port}/`, `upstream.test:${upstreams.web.port}`, `X-Big: ${'a'.repeat(4096)}\r\n`));
     expect(res.status).toBe(431);
     expect(res.json()).toMatchObject({ error: 'headers_too_large' });
   });
 
   it('cuts off endless headers at the size limit with 431 instead of buffering them', async () => {
-    px = await startTestProxy({ policy: allowAll(web.port), maxHeaderBytes: 4096 });
+    px = await startTestProxy({ policy: allowAll(upstreams.web.port), maxHeaderBytes: 4096 });
     const sock = connect({ host: '127.0.0.1', port: px.port });
     const res = readResponse(sock);
-    sock.write(`GET http://upstream.test:${web.port}/ HTTP/1.1\r\n`);
+    sock.write(`GET http://upstream.test:${upstreams.web.port}/ HTTP/1.1\r\n`);
     // keep sending header lines until the proxy answers
     let n = 0;
     const pump = (): void => {
@@ -151,10 +142,10 @@ describe('tricks on plain HTTP', () => {
   });
 
   it('answers a slowloris client with 408 after the header timeout', async () => {
-    px = await startTestProxy({ policy: allowAll(web.port), headerTimeoutMs: 300 });
+    px = await startTestProxy({ policy: allowAll(upstreams.web.port), headerTimeoutMs: 300 });
     const sock: Socket = connect({ host: '127.0.0.1', port: px.port });
     const res = readResponse(sock);
-    sock.write(`GET http://upstream.test:${web.port}/ HTTP/1.1\r\nHo`);
+    sock.write(`GET http://upstream.test:${upstreams.web.port}/ HTTP/1.1\r\nHo`);
     const r = await res;
     expect(r.status).toBe(408);
     expect(r.json()).toMatchObject({ error: 'header_timeout' });
@@ -174,7 +165,7 @@ describe('name resolution and address checks', () => {
   });
 
   it('pins the first allowed address of a mixed answer and dials exactly it', async () => {
-    const fakes = new Map([[`93.184.216.34:443`, echo.port]]);
+    const fakes = new Map([[`93.184.216.34:443`, upstreams.echo.port]]);
     let lookups = 0;
     px = await startTestProxy({
       policy: new TestPolicy([{ host: 'mixed.test', port: 443, action: 'allow' }]),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ClawdeckError } from '../protocol/errors.js';
 import type { Blueprint } from './blueprint.js';
-import { CONFIG_MOUNT, sandboxEnv } from './container.js';
+import { CONFIG_MOUNT, hasFastResolve, sandboxEnv } from './container.js';
 import { buildOpenClawConfig } from './openclaw-config.js';
 import { sandboxTrustEnv } from '../egress/sandbox-trust.js';
 
@@ -43,9 +43,9 @@ export const extraCaFile = (configured: string | undefined, env: NodeJS.ProcessE
 
 // The environment warm-cache.sh boots the gateway with: the sandbox's own (same compile cache dir, same OpenClaw
 // switches), minus what only exists at run time (the CA files, the token) and what the script sets itself.
-export const warmupEnv = (): string[] => {
+export const warmupEnv = (bp: Blueprint): string[] => {
   const runtimeOnly = new Set(sandboxTrustEnv(CONFIG_MOUNT));
-  return sandboxEnv('')
+  return sandboxEnv('', { fastResolve: hasFastResolve(bp.dir) })
     .filter((e) => !runtimeOnly.has(e))
     .filter((e) => !/^(OPENCLAW_GATEWAY_TOKEN|OPENCLAW_STATE_DIR|OPENCLAW_CONFIG_PATH)=/.test(e));
 };
@@ -58,9 +58,10 @@ const writeWarmup = (bp: Blueprint, dir: string): void => {
   const w = join(dir, 'warm-up');
   mkdirSync(w, { recursive: true });
   copyFileSync(script, join(w, 'warm-cache.sh'));
-  copyFileSync(join(bp.dir, 'state-template.mjs'), join(w, 'state-template.mjs'));
+  // A custom blueprint from an older copy of ours has no state template: its warm-cache.sh does not use one.
+  if (existsSync(join(bp.dir, 'state-template.mjs'))) copyFileSync(join(bp.dir, 'state-template.mjs'), join(w, 'state-template.mjs'));
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
-  writeFileSync(join(w, 'env'), warmupEnv().map((e) => `${e.slice(0, e.indexOf('='))}=${quote(e.slice(e.indexOf('=') + 1))}`).join('\n') + '\n');
+  writeFileSync(join(w, 'env'), warmupEnv(bp).map((e) => `${e.slice(0, e.indexOf('='))}=${quote(e.slice(e.indexOf('=') + 1))}`).join('\n') + '\n');
   writeFileSync(join(w, 'openclaw.json'), JSON.stringify(buildOpenClawConfig(), null, 2) + '\n');
 };
 
@@ -72,7 +73,7 @@ export const prepareContext = async (bp: Blueprint, dir: string, caFile: string 
   mkdirSync(join(dir, 'launcher'), { recursive: true });
   copyFileSync(join(bp.dir, 'Dockerfile'), join(dir, 'Dockerfile'));
   copyFileSync(join(bp.dir, 'relay.mjs'), join(dir, 'relay.mjs'));
-  copyFileSync(join(bp.dir, 'fast-resolve.mjs'), join(dir, 'fast-resolve.mjs'));
+  if (hasFastResolve(bp.dir)) copyFileSync(join(bp.dir, 'fast-resolve.mjs'), join(dir, 'fast-resolve.mjs'));
   copyFileSync(join(bp.dir, 'launcher', 'launcher.c'), join(dir, 'launcher', 'launcher.c'));
   copyFileSync(node, join(dir, 'pkgs', 'node.tgz'));
   copyFileSync(npm, join(dir, 'pkgs', 'npm.tgz'));

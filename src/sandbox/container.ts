@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { SANDBOX_MOUNT, type Paths } from '../config/paths.js';
@@ -16,8 +16,12 @@ export const seccompProfile = (blueprintDir: string): string =>
 export const CONFIG_MOUNT = '/etc/clawdeck';
 const PROXY = 'http://127.0.0.1:3128';
 
+// Whether a blueprint ships fast-resolve.mjs (its Dockerfile puts it at /opt/clawdeck): a custom blueprint made
+// from an older copy of ours does not, and its Node must not be told to preload a file that is not there.
+export const hasFastResolve = (blueprintDir: string): boolean => existsSync(join(blueprintDir, 'fast-resolve.mjs'));
+
 // Everything the agent's environment holds: the proxy, inference.local, the gateway token. No provider key.
-export const sandboxEnv = (token: string): string[] => [
+export const sandboxEnv = (token: string, opts: { fastResolve: boolean }): string[] => [
   'HOME=/sandbox',
   `OPENCLAW_CONFIG_PATH=${CONFIG_MOUNT}/openclaw.json`,
   'OPENCLAW_CONFIG_READONLY=1',
@@ -37,7 +41,7 @@ export const sandboxEnv = (token: string): string[] => [
   // The image's warm-up boots with this same env (build-context.ts): a V8 flag that changes the code cache's key
   // needs a blueprint_version bump, or the cached image's code cache is silently skipped.
   // fast-resolve.mjs (blueprint): OpenClaw's relative imports resolved without a stat and realpath each.
-  'NODE_OPTIONS=--max-semi-space-size=64 --import=/opt/clawdeck/fast-resolve.mjs',
+  `NODE_OPTIONS=--max-semi-space-size=64${opts.fastResolve ? ' --import=/opt/clawdeck/fast-resolve.mjs' : ''}`,
   `OPENCLAW_GATEWAY_TOKEN=${token}`,
   `HTTP_PROXY=${PROXY}`,
   `HTTPS_PROXY=${PROXY}`,
@@ -63,7 +67,7 @@ export const containerSpec = (paths: Paths, bp: Blueprint, image: string, token:
     User: '1000:1000',
     WorkingDir: '/sandbox',
     // The relay's binaries[] token: the launcher keeps it out of the agent's environment (docs/security.md).
-    Env: [...sandboxEnv(token), `CLAWDECK_RELAY_TOKEN=${relayToken(paths.stateDir)}`],
+    Env: [...sandboxEnv(token, { fastResolve: hasFastResolve(bp.dir) }), `CLAWDECK_RELAY_TOKEN=${relayToken(paths.stateDir)}`],
     // The image's launcher ENTRYPOINT runs this: clear the last gateway's stale lock files and lease, then the gateway.
     Cmd: gatewayCmd(),
     // Stable across containers: OpenClaw records its hostname in its locks and only reclaims same-host dead owners.

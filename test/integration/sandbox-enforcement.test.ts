@@ -71,6 +71,9 @@ describe.skipIf(!hasDocker)('sandbox: hardened container with proven enforcement
     const seed = await execa('docker', ['run', '--rm', '--entrypoint', 'ls', bp.tag, '/opt/clawdeck/warm-up']);
     expect(seed.stdout.split('\n')).toEqual(['env', 'openclaw.json', 'state-template.mjs', 'warm-cache.sh']);
     expect(JSON.stringify(c.Config.Env)).toContain('NODE_COMPILE_CACHE=/opt/clawdeck/node-compile-cache');
+    // The preload it names is in the image (the gateway could not have started otherwise; this says which file).
+    expect(JSON.stringify(c.Config.Env)).toContain('--import=/opt/clawdeck/fast-resolve.mjs');
+    expect((await dexec(container, ['test', '-f', '/opt/clawdeck/fast-resolve.mjs'])).exitCode).toBe(0);
   });
 
   it('A new /sandbox starts from the image state template: no secret in it, and the first boot skips the one-time setup', async () => {

@@ -88,6 +88,14 @@ export class Admitter {
     return firstAsk ?? first!;
   }
 
+  // Hands the admission of `d` to `then`: in this same tick when admitNow() can decide (a known address the
+  // policy allows: the caller dials without a promise or microtask hop), else once admit() settles.
+  decide(d: Destination, onHold: (cancel: () => void) => void, then: (a: Admission) => void, opts: { deferAsk?: boolean } = {}): void {
+    const now = this.admitNow(d);
+    if (now) return then(now);
+    void this.admit(d, onHold, opts).then(then);
+  }
+
   // admit() without the wait when there is nothing to wait for: the address is known now (IP literal, hosts file,
   // cached DNS answer), no peer lookup is needed and the policy allows. Same evaluation, same audit line written
   // before returning, no promise and no microtask hop before the caller dials. undefined = call admit().

@@ -117,20 +117,18 @@ export const handleRequest = (core: ProxyCore, req: IncomingMessage, res: Server
   };
   req.pause();
   const admitted = (a: Admission): void => {
-  if (req.socket.destroyed) return;
-  if (!a.ok) return refuseResponse(res, a.refusal);
-  if (!a.allowEncodedSlash && n.path.includes('%2F')) {
-    const reason = 'encoded slash (%2F) in the path is refused: servers disagree on what it means';
-    core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
-    return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
-  }
-  // What the policy and any grant checked is what upstream gets (the query unchanged).
-  const path = n.path + (query === undefined ? '' : `?${query}`);
-  forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
+    if (req.socket.destroyed) return;
+    if (!a.ok) return refuseResponse(res, a.refusal);
+    if (!a.allowEncodedSlash && n.path.includes('%2F')) {
+      const reason = 'encoded slash (%2F) in the path is refused: servers disagree on what it means';
+      core.audit.write({ event: 'refused', conn, host: dest.host, port: dest.port, scheme: 'http', method: req.method, path: n.path, reason, outcome: 'deny', by: 'proxy', rule: 'encoded_slash' });
+      return refuseResponse(res, { status: 400, error: 'encoded_slash', reason, rule_hint: 'Set allow_encoded_slash: true on the endpoint if its API needs it.' });
+    }
+    // What the policy and any grant checked is what upstream gets (the query unchanged).
+    const path = n.path + (query === undefined ? '' : `?${query}`);
+    forward({ core, req, res, dest, path, ip: a.ip, operator: a.operator, started });
   };
-  const now = core.admitter.admitNow(dest);
-  if (now) return admitted(now);
-  void core.admitter.admit(dest, (cancel) => req.socket.once('close', cancel)).then(admitted);
+  core.admitter.decide(dest, (cancel) => req.socket.once('close', cancel), admitted);
 };
 
 // One admitted request on its way upstream.

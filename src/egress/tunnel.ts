@@ -60,81 +60,78 @@ export const handleConnect = (core: ProxyCore, url: string, hostHeader: string |
   const inspector = core.inspector;
   const passthrough = inspector ? isPassthrough(inspector.opts, dest.host) : true;
   const admitted = (a: Admission): void => {
-  if (client.destroyed) return;
-  if (!a.ok) return refuseSocket(client, a.refusal);
-  // L7: the endpoint wants method/path rules (or the host is unknown and inspected): terminate TLS here.
-  if (inspector && a.inspect && !passthrough) {
-    client.write(ESTABLISHED);
-    return void inspector.take(client, head, dest, a, started);
-  }
-  // Downstream bytes are read straight into one per-tunnel buffer (pages are only touched when used) and
-  // reading pauses until that chunk is handed to the client: bounded memory, backpressure, few syscalls.
-  const readBuffer = takeReadBuffer();
-  const up: Socket = core.dial(a.ip, target.port, {
-    buffer: readBuffer,
-    callback: (n, buf) => {
-      if (client.destroyed) return false;
-      client.write(buf.subarray(0, n), () => up.resume());
-      return false;
-    },
-  });
-  const live: LiveConn = {
-    conn,
-    dest,
-    ip: a.ip,
-    operator: a.operator,
-    kill: () => {
+    if (client.destroyed) return;
+    if (!a.ok) return refuseSocket(client, a.refusal);
+    // L7: the endpoint wants method/path rules (or the host is unknown and inspected): terminate TLS here.
+    if (inspector && a.inspect && !passthrough) {
+      client.write(ESTABLISHED);
+      return void inspector.take(client, head, dest, a, started);
+    }
+    // Downstream bytes are read straight into one per-tunnel buffer (pages are only touched when used) and
+    // reading pauses until that chunk is handed to the client: bounded memory, backpressure, few syscalls.
+    const readBuffer = takeReadBuffer();
+    const up: Socket = core.dial(a.ip, target.port, {
+      buffer: readBuffer,
+      callback: (n, buf) => {
+        if (client.destroyed) return false;
+        client.write(buf.subarray(0, n), () => up.resume());
+        return false;
+      },
+    });
+    const live: LiveConn = {
+      conn,
+      dest,
+      ip: a.ip,
+      operator: a.operator,
+      kill: () => {
+        client.destroy();
+        up.destroy();
+      },
+    };
+    core.addLive(live);
+    let connected = false;
+    let closedOnce = false;
+    const finish = (): void => {
+      if (closedOnce) return;
+      closedOnce = true;
+      core.removeLive(live);
       client.destroy();
       up.destroy();
-    },
-  };
-  core.addLive(live);
-  let connected = false;
-  let closedOnce = false;
-  const finish = (): void => {
-    if (closedOnce) return;
-    closedOnce = true;
-    core.removeLive(live);
-    client.destroy();
-    up.destroy();
-    // Destroyed: no read can land in the buffer any more.
-    giveReadBuffer(readBuffer);
-    // After the fact (bytes and duration, not a decision): batched with the next decision line, as for plain HTTP.
-    core.audit.writeSoon({
-      event: 'close',
-      conn,
-      host: dest.host,
-      port: dest.port,
-      ip: a.ip,
-      scheme: 'connect',
-      bytes_up: up.bytesWritten,
-      bytes_down: up.bytesRead,
-      duration_ms: Date.now() - started,
+      // Destroyed: no read can land in the buffer any more.
+      giveReadBuffer(readBuffer);
+      // After the fact (bytes and duration, not a decision): batched with the next decision line, as for plain HTTP.
+      core.audit.writeSoon({
+        event: 'close',
+        conn,
+        host: dest.host,
+        port: dest.port,
+        ip: a.ip,
+        scheme: 'connect',
+        bytes_up: up.bytesWritten,
+        bytes_down: up.bytesRead,
+        duration_ms: Date.now() - started,
+      });
+    };
+    up.on('error', (err) => {
+      if (!connected) {
+        refuseSocket(client, { status: 502, error: 'upstream_unreachable', reason: `${dest.host}:${dest.port} (${a.ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
+      }
+      finish();
+    });
+    up.on('close', finish);
+    client.on('close', finish);
+    up.setTimeout(core.connectTimeoutMs, () => up.destroy(new Error('connect timeout')));
+    up.once('connect', () => {
+      connected = true;
+      up.setTimeout(0);
+      up.setNoDelay(true);
+      client.setTimeout(core.idleTimeoutMs, () => finish());
+      up.on('end', () => client.end());
+      client.write(ESTABLISHED);
+      verifyFirstBytes(core, client, up, head, dest.host, conn, a.ip, dest.port, () => finish());
     });
   };
-  up.on('error', (err) => {
-    if (!connected) {
-      refuseSocket(client, { status: 502, error: 'upstream_unreachable', reason: `${dest.host}:${dest.port} (${a.ip}): ${(err as NodeJS.ErrnoException).code ?? err.message}`, rule_hint: null });
-    }
-    finish();
-  });
-  up.on('close', finish);
-  client.on('close', finish);
-  up.setTimeout(core.connectTimeoutMs, () => up.destroy(new Error('connect timeout')));
-  up.once('connect', () => {
-    connected = true;
-    up.setTimeout(0);
-    up.setNoDelay(true);
-    client.setTimeout(core.idleTimeoutMs, () => finish());
-    up.on('end', () => client.end());
-    client.write(ESTABLISHED);
-    verifyFirstBytes(core, client, up, head, dest.host, conn, a.ip, dest.port, () => finish());
-  });
-  };
-  // Known address and allowed: dial in this same callback; anything else (resolve, hold, deny) through admit().
-  const now = core.admitter.admitNow(dest);
-  if (now) return admitted(now);
-  void core.admitter.admit(dest, (cancel) => client.once('close', cancel), { deferAsk: !passthrough && inspector!.opts.inspectUnknown }).then(admitted);
+  core.admitter.decide(dest, (cancel) => client.once('close', cancel), admitted, { deferAsk: !passthrough && inspector!.opts.inspectUnknown });
 };
 
 // Buffers the client's first bytes (bounded: one TLS record) until the named host is known.

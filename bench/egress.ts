@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { BenchRow } from './types.js';
-import { startSquid, startTinyproxy, type BenchProxy } from './lib-egress-proxies.js';
+import { startMinimalNode, startSquid, startTinyproxy, type BenchProxy } from './lib-egress-proxies.js';
 import { startClawdeckProxy } from './lib-egress-clawdeck.js';
 
 const THROUGHPUT_MS = 1000;
@@ -169,7 +169,7 @@ const measureAll = async (vias: Via[], ports: Ports): Promise<Map<string, Measur
   return out;
 };
 
-// Direct vs clawdeck vs tinyproxy vs squid on the same loopback workload, in one run.
+// Direct vs clawdeck vs a check-free Node proxy (the floor for Node) vs tinyproxy vs squid, same loopback workload, one run.
 export const rows = async (): Promise<BenchRow[]> => {
   const upstreams = spawn(process.execPath, [join(import.meta.dirname, 'lib-egress-upstreams.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = JSON.parse(
@@ -181,11 +181,12 @@ export const rows = async (): Promise<BenchRow[]> => {
   const proxies: BenchProxy[] = [];
   const out: BenchRow[] = [];
   try {
-    for (const start of [() => startClawdeckProxy(ports), startTinyproxy, startSquid]) proxies.push(await start());
+    for (const start of [() => startClawdeckProxy(ports), startMinimalNode, startTinyproxy, startSquid]) proxies.push(await start());
     const all = await measureAll([{ name: 'direct' }, ...proxies.map((p) => ({ name: p.name, port: p.port, pid: p.pid }))], ports);
     const direct = all.get('direct')!;
     const results = proxies.map((p) => ({ name: p.name, m: all.get(p.name)! }));
     const squid = results.find((r) => r.name === 'squid')!.m;
+    const floor = results.find((r) => r.name === 'node-minimal')!.m;
     const row = (metric: string, key: keyof Measures, unit: string, scale: number, higherBetter: boolean, limit: number): void => {
       for (const r of results) {
         const ratio = r.m[key] / direct[key];
@@ -197,7 +198,7 @@ export const rows = async (): Promise<BenchRow[]> => {
           value: r.m[key] * scale,
           unit,
           ratio,
-          goal: ours ? `${higherBetter ? '≥' : '≤'} ${limit}× direct (squid ${(squid[key] / direct[key]).toFixed(2)}×)` : 'reference',
+          goal: ours ? `${higherBetter ? '≥' : '≤'} ${limit}× direct (squid ${(squid[key] / direct[key]).toFixed(2)}×, node-minimal ${(floor[key] / direct[key]).toFixed(2)}×)` : 'reference',
           pass: ours ? meets : true,
         });
       }

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { resolvePaths } from '../src/config/paths.js';
 import { startDaemon, stopDaemon } from '../src/daemon/lifecycle.js';
 import { DaemonClient } from '../src/daemon/client.js';
-import type { BenchProxy } from './lib-egress-proxies.js';
+import { startNodeProxy, type BenchProxy } from './lib-egress-proxies.js';
 
 // The real clawdeck daemon (--no-sandbox) with a policy that allows the bench's loopback upstreams.
 export const startClawdeckProxy = async (ports: { source: number; echo: number; web: number }): Promise<BenchProxy> => {
@@ -35,20 +33,4 @@ export const startClawdeckProxy = async (ports: { source: number; echo: number; 
 };
 
 // Fallback when the daemon runs no egress service: clawdeck's proxy alone in a child process (allow-all policy).
-export const startBareProxy = async (): Promise<BenchProxy> => {
-  const c = spawn(process.execPath, [join(import.meta.dirname, 'lib-egress-child.js'), '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: c.stdout! }).once('line', resolve);
-    c.once('exit', (code) => reject(new Error(`clawdeck proxy exited (${code})`)));
-  });
-  return {
-    name: 'clawdeck',
-    port: Number(line),
-    pid: c.pid!,
-    stop: () =>
-      new Promise((r) => {
-        c.once('exit', () => r());
-        c.kill('SIGTERM');
-      }),
-  };
-};
+export const startBareProxy = (): Promise<BenchProxy> => startNodeProxy('clawdeck', join(import.meta.dirname, 'lib-egress-child.js'), ['/dev/null']);

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync, chmodSync, readFileSync } from 'nod
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 // A proxy under test: where it listens and which process to measure.
 export interface BenchProxy {
@@ -42,6 +43,19 @@ const stopChild = (c: ChildProcess): Promise<void> =>
     c.kill('SIGTERM');
     setTimeout(() => c.kill('SIGKILL'), 3000).unref();
   });
+
+// A proxy that is a node script printing its port on its first stdout line.
+export const startNodeProxy = async (name: string, script: string, args: string[] = []): Promise<BenchProxy> => {
+  const c = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: c.stdout! }).once('line', resolve);
+    c.once('exit', (code) => reject(new Error(`${name} proxy exited (${code})`)));
+  });
+  return { name, port: Number(line), pid: c.pid!, stop: () => stopChild(c) };
+};
+
+// The Node floor: a forward proxy with no checks at all (lib-egress-minimal.ts).
+export const startMinimalNode = (): Promise<BenchProxy> => startNodeProxy('node-minimal', join(import.meta.dirname, 'lib-egress-minimal.js'));
 
 // tinyproxy from Debian, foreground, temp config, loopback only, every CONNECT port allowed.
 export const startTinyproxy = async (): Promise<BenchProxy> => {

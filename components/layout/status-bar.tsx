@@ -60,7 +60,7 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean,
   // Build and start progress (image build steps, container start) while the operator waits for it.
   // ("building: step 7/19 …" reads "sandbox building: step 7/19 …", not "building: building:")
   const detail = s.status.sandbox.detail?.replace(/^(building|starting):\s*/, '');
-  if ((sb === 'building' || sb === 'starting') && detail) out.push({ text: `: ${detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail}`, color: t.warn });
+  if ((sb === 'building' || sb === 'starting') && detail) out.push({ text: `: ${detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}${theme.glyphs.ellipsis}` : detail}`, color: t.warn });
   const tail: Line = [];
   if (meterInStatus) tail.push(sep, { text: meterSummary(s.meter), color: t.muted });
   if (s.meter.budget.cost_cap !== null) {
@@ -70,8 +70,14 @@ export const statusLine = (live: LiveView, theme: Theme, meterInStatus: boolean,
   tail.push(sep, { text: modelOf(s), color: t.text });
   const full = [...out, ...badges(s.status.enforcement, t), ...tail];
   if (lineText(full).length <= width) return full;
-  // Narrow: badges become a summary and the brand goes; what still does not fit is the model name, last.
-  return [...out.slice(1), ...badgeSummary(s.status.enforcement, t), ...tail];
+  // Narrow: badges become a summary and the brand goes; what still does not fit is the model name, last,
+  // shortened with an ellipsis so a cut name reads as cut (or dropped with its separator when hardly any room is left).
+  const narrow = [...out.slice(1), ...badgeSummary(s.status.enforcement, t), ...tail];
+  const over = lineText(narrow).length - width;
+  if (over <= 0) return narrow;
+  const model = narrow.at(-1)!;
+  const keep = model.text.length - over - 1;
+  return keep >= 4 ? [...narrow.slice(0, -1), { ...model, text: `${model.text.slice(0, keep)}${theme.glyphs.ellipsis}` }] : narrow.slice(0, -2);
 };
 
 // Draws the status line at full width.

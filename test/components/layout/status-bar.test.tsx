@@ -48,4 +48,23 @@ describe('status bar', () => {
     const broken = all.map((e) => (e.layer === 'seccomp' ? { ...e, state: 'failed' as const } : e));
     expect(show(<StatusBar live={live({ state: 'running' }, broken)} width={80} meterInStatus />)).toContain('proven 8/9 !seccomp');
   });
+
+  it('ends a model name that does not fit with an ellipsis, and drops it when hardly any room is left', () => {
+    const model = 'nvidia/nemotron-3-super-120b-a12b';
+    const v = live({ state: 'disabled' });
+    const s = v.snapshot!;
+    const withModel: LiveView = { ...v, snapshot: { ...s, status: { ...s.status, inference: { ...s.status.inference, default_provider: model, providers: [] } } } };
+    const line = (width: number): string => show(<StatusBar live={withModel} width={width} meterInStatus />).split('\n')[0]!.trimEnd();
+    const full = line(300);
+    expect(full.endsWith(` │ ${model}`)).toBe(true);
+    // The narrow form (no brand) is what gets cut: it is the wide line minus "clawdeck ".
+    const narrow = full.length - 'clawdeck '.length;
+    const cut = line(narrow - 5);
+    expect(cut).toHaveLength(narrow - 5);
+    expect(cut.endsWith(` │ ${model.slice(0, model.length - 6)}…`)).toBe(true);
+    const tiny = line(narrow - model.length + 3);
+    expect(tiny).not.toContain('nvid');
+    expect(tiny.endsWith('│')).toBe(false);
+    expect(tiny.length).toBeLessThanOrEqual(narrow - model.length + 3);
+  });
 });

@@ -36,10 +36,19 @@ export const processSchema = z.strictObject({
 
 const globOrAny = z.union([z.string(), z.strictObject({ any: z.array(z.string()).min(1) })]);
 
+// A request-path glob: every request path starts with "/", so a glob that does not would silently never match.
+const requestPath = z.string().superRefine((p, ctx) => {
+  if (p !== '**' && !p.startsWith('/')) ctx.addIssue({ code: 'custom', message: `path "${p}" never matches: request paths start with "/" (e.g. "/${p.replace(/^\*$/, '**')}", or "**" for every path)` });
+});
+// An HTTP method: any RFC 9110 token (matched case-insensitively), "*" included.
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Protocols whose rule `method` is an HTTP method (for MCP and JSON-RPC it names the RPC method, e.g. tools/call).
+const HTTP_METHOD_PROTOCOLS = new Set([undefined, 'rest', 'websocket']);
+
 // One allow clause (REST method/path/query; GraphQL, MCP and JSON-RPC selectors are accepted as written).
 export const ruleMatchSchema = z.strictObject({
   method: z.string().min(1).optional(),
-  path: z.string().min(1).optional(),
+  path: requestPath.optional(),
   query: z.record(z.string(), globOrAny).optional(),
   operation_type: z.enum(['query', 'mutation', 'subscription', '*']).optional(),
   operation_name: z.string().optional(),
@@ -94,7 +103,7 @@ export const endpointSchema = z
       .optional(),
     port: port.optional(),
     ports: z.array(port).min(1).optional(),
-    path: z.string().optional(),
+    path: requestPath.optional(),
     protocol: z.enum(['rest', 'websocket', 'graphql', 'mcp', 'json-rpc', 'tcp', 'sql']).optional(),
     tls: z.enum(['terminate', 'passthrough', 'skip']).optional(),
     enforcement: z.enum(['enforce', 'audit']).optional(),
@@ -132,6 +141,14 @@ export const endpointSchema = z
     if (e.host === undefined && !e.allowed_ips?.length) ctx.addIssue({ code: 'custom', message: 'endpoint needs "host" (or "allowed_ips" for a hostless endpoint)' });
     if (e.ttl !== undefined && e.approved_at === undefined) ctx.addIssue({ code: 'custom', path: ['ttl'], message: '"ttl" counts from "approved_at"; add approved_at or use "expires"' });
     if (e.rules && !e.rules.some((r) => Object.keys(r.allow).length > 0)) ctx.addIssue({ code: 'custom', path: ['rules'], message: 'rules without any allow clause would deny everything' });
+    if (HTTP_METHOD_PROTOCOLS.has(e.protocol)) {
+      const clauses = [...(e.rules ?? []).map((r, i) => ({ m: r.allow, at: ['rules', i, 'allow'] })), ...(e.deny_rules ?? []).map((m, i) => ({ m, at: ['deny_rules', i] }))];
+      for (const { m, at } of clauses) {
+        if (m.method !== undefined && !HTTP_TOKEN.test(m.method)) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'method'], message: `method "${m.method}" is not an HTTP method (e.g. GET, POST, or "*" for any)` });
+        }
+      }
+    }
   });
 export type Endpoint = z.infer<typeof endpointSchema>;
 

@@ -45,6 +45,9 @@ const rows: Array<[string, string, string]> = [
   ['an unknown clawdeck key', 'version: 1\nclawdeck:\n  unknown_host: ask\n', 'p.yaml:3:3: unknown key "unknown_host" at clawdeck.unknown_host'],
   ['a bad default verdict', 'version: 1\nclawdeck:\n  unknown_hosts: allow\n', 'p.yaml:3:18: clawdeck.unknown_hosts: Invalid option: expected one of "ask"|"deny"'],
   ['an empty rules list', ep('        port: 443\n        rules: []\n'), 'p.yaml:7:16: network_policies.x.endpoints[0].rules: Too small: expected array to have >=1 items'],
+  ['a rule path that never matches', ep('        port: 443\n        rules:\n          - allow: { method: GET, path: "v1/**" }\n'), 'p.yaml:8:41: network_policies.x.endpoints[0].rules[0].allow.path: path "v1/**" never matches: request paths start with "/" (e.g. "/v1/**", or "**" for every path)'],
+  ['a deny path that never matches', ep('        port: 443\n        access: full\n        deny_rules:\n          - { path: "*" }\n'), 'p.yaml:9:21: network_policies.x.endpoints[0].deny_rules[0].path: path "*" never matches: request paths start with "/" (e.g. "/**", or "**" for every path)'],
+  ['a method that is no HTTP token', ep('        port: 443\n        rules:\n          - allow: { method: "GET /x" }\n'), 'p.yaml:8:30: network_policies.x.endpoints[0].rules[0].allow.method: method "GET /x" is not an HTTP method (e.g. GET, POST, or "*" for any)'],
   ['endpoints missing', 'version: 1\nnetwork_policies:\n  x:\n    name: x\n', 'p.yaml:4:5: network_policies.x.endpoints: Invalid input: expected array, received undefined'],
 ];
 

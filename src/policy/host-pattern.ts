@@ -50,6 +50,14 @@ export const parseHostPattern = (raw: string): { ok: true; pattern: HostPattern 
   }
   const noDot = trimmed.endsWith('.') ? trimmed.slice(0, -1) : trimmed;
   if (isIP(noDot.replace(/^\[|\]$/g, ''))) return { ok: true, pattern: { kind: 'exact', host: normalizeHost(noDot) } };
+  // A URL or host:port pasted as a host: say which field the rest belongs in.
+  const withPort = /^(.*[^:]):(\d{1,5})$/.exec(noDot);
+  if (withPort && !noDot.includes('/')) {
+    return { ok: false, message: `host "${raw}" includes a port: write host: ${withPort[1]} and port: ${withPort[2]}` };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(noDot) || noDot.includes('/')) {
+    return { ok: false, message: `host "${raw}" is a URL, not a host: write only the name (e.g. "example.com"), and a path under rules` };
+  }
   const labels = noDot.split('.');
   if (labels.some((l) => l === '')) return { ok: false, message: `host "${raw}" has an empty label` };
   const [first, ...rest] = labels as [string, ...string[]];

@@ -62,6 +62,8 @@ const badHosts: Array<[string, string]> = [
   ['a**.example.com', '"**" must be the whole first label'],
   ['bad_label!.example.com', 'is not a valid DNS label'],
   ['a..example.com', 'has an empty label'],
+  ['example.com:443', 'includes a port: write host: example.com and port: 443'],
+  ['https://example.com/api', 'is a URL, not a host'],
 ];
 
 describe('policy schema errors', () => {

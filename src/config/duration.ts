@@ -10,6 +10,19 @@ export const parseDuration = (v: string | number): number | undefined => {
   return Math.round(Number(m[1]) * units[m[2]!]!);
 };
 
+// A --since value: a duration back from `now` ("24h", "7d") or a point in time ("2026-12-07", "2026-12-07T09:30:00Z";
+// a date without a time is local midnight, as `date` prints it). Epoch ms, or undefined if it is neither.
+export const parseSince = (v: string, now = Date.now()): number | undefined => {
+  const d = parseDuration(v);
+  if (d !== undefined) return now - d;
+  const t = v.trim();
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) return undefined;
+  const ms = Date.parse(t.length === 10 ? `${t}T00:00:00` : t.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
+export const SINCE_HINT = 'a duration like 10m, 24h, 7d or a time like 2026-12-07 or 2026-12-07T09:30:00Z';
+
 // A zod field for durations in config and policy files; the parsed value is milliseconds.
 export const durationSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseDuration(v);

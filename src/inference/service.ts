@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isMap } from 'yaml';
 import type { DaemonContext, Service } from '../daemon/context.js';
 import { ClawdeckError } from '../protocol/errors.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration, parseSince, SINCE_HINT } from '../config/duration.js';
 import { providerKeyPresent } from '../config/provider-key.js';
 import { providerSchema, type Config } from '../config/schema.js';
 import type { ProviderInfo } from '../protocol/inference.js';
@@ -191,9 +191,9 @@ export const startInference = async (ctx: DaemonContext, env: NodeJS.ProcessEnv 
     const by = params?.by ?? 'model';
     let sinceMs: number | null = null;
     if (params?.since) {
-      const d = parseDuration(params.since);
-      if (d === undefined) throw usageError(`--since "${params.since}" is not a duration (e.g. 24h, 7d)`);
-      sinceMs = Date.now() - d;
+      const at = parseSince(params.since);
+      if (at === undefined) throw usageError(`--since "${params.since}" is not ${SINCE_HINT}`);
+      sinceMs = at;
     }
     await ledger.flushed();
     const entries = readLedger(ctx.paths.usageLedger, sinceMs);

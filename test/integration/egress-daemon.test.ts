@@ -195,6 +195,14 @@ describe('egress through a real daemon', () => {
     expect(lines.some((l) => l.event === 'close' && typeof l.bytes_up === 'number')).toBe(true);
     const human = await h.home.cli(['logs', '--audit']);
     expect(human.stdout).toMatch(/decision:deny .*private\.test/);
+    // A point in time reads the same entries; one after them reads none; a word is refused with the accepted forms.
+    const at = await h.home.cli(['logs', '--audit', '--json', '--since', new Date(Date.now() - 600_000).toISOString()]);
+    expect(JSON.parse(at.stdout)).toHaveLength(lines.length);
+    const later = await h.home.cli(['logs', '--audit', '--json', '--since', new Date(Date.now() + 60_000).toISOString()]);
+    expect(JSON.parse(later.stdout)).toEqual([]);
+    const bad = await h.home.cli(['logs', '--audit', '--since', 'yesterday']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('2026-12-07T09:30:00Z');
   });
 
   it('closes a live tunnel when the policy file stops allowing it, and keeps the others', async () => {

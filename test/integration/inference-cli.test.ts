@@ -113,6 +113,11 @@ inference:
   it('usage reports exact totals by model and by day; budget set blocks at once with a 429', async () => {
     const u = JSON.parse((await cli(['usage', '--json', '--since', '24h'])).stdout);
     const fake = u.rows.find((r: { key: string }) => r.key === 'fake-model');
+    // The same calls counted from a point in time; none from one in the future.
+    const fromTime = JSON.parse((await cli(['usage', '--json', '--since', new Date(Date.now() - 86_400_000).toISOString()])).stdout);
+    expect(fromTime.rows).toEqual(u.rows);
+    const future = JSON.parse((await cli(['usage', '--json', '--since', new Date(Date.now() + 60_000).toISOString()])).stdout);
+    expect(future.rows).toEqual([]);
     expect(fake).toMatchObject({ estimated: false });
     expect(fake.tokens_in).toBe(fake.calls * 42);
     const human = await cli(['usage', '--by', 'day']);

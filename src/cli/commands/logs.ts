@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { resolvePaths } from '../../config/paths.js';
 import { ClawdeckError } from '../../protocol/errors.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseSince, SINCE_HINT } from '../../config/duration.js';
 import { formatAuditLine, readAuditLines } from '../../egress/audit-read.js';
 import { printJson } from '../output.js';
 
@@ -29,9 +29,9 @@ const tail = async (file: string, lines: number, follow: boolean): Promise<void>
 
 // `logs --audit`: the last n audit entries (after --since), human or JSON.
 const printAudit = (file: string, n: number, opts: { since?: string; json?: boolean }): void => {
-  const since = opts.since === undefined ? undefined : parseDuration(opts.since);
-  if (opts.since !== undefined && since === undefined) throw new ClawdeckError('USAGE', `--since must be a duration like 10m, got "${opts.since}"`);
-  const lines = readAuditLines(file, since === undefined ? undefined : Date.now() - since).slice(-n || undefined);
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  if (opts.since !== undefined && since === undefined) throw new ClawdeckError('USAGE', `--since must be ${SINCE_HINT}, got "${opts.since}"`);
+  const lines = readAuditLines(file, since).slice(-n || undefined);
   if (opts.json) return printJson(lines);
   process.stdout.write(lines.map(formatAuditLine).join('\n') + (lines.length ? '\n' : ''));
 };
@@ -43,7 +43,7 @@ export const registerLogs = (program: Command): void => {
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --lines <n>', 'how many lines from the end', '100')
     .option('--audit', 'the egress audit log instead (every allow/deny/ask decision)')
-    .option('--since <duration>', 'with --audit: only entries from the last <duration>, e.g. 10m')
+    .option('--since <when>', 'with --audit: only entries since <when>: a duration back (10m, 24h) or a time (2026-12-07, 2026-12-07T09:30:00Z)')
     .option('--json', 'with --audit: the entries as a JSON array')
     .action(async (opts: { follow?: boolean; lines: string; audit?: boolean; since?: string; json?: boolean }) => {
       const n = Number(opts.lines);

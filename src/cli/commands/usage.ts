@@ -17,7 +17,7 @@ export const registerUsage = (program: Command): void => {
   program
     .command('usage')
     .description('inference tokens and cost from the usage ledger (~ = estimated: the provider sent no usage)')
-    .option('--since <duration>', 'only calls in the last duration, e.g. 24h, 7d')
+    .option('--since <when>', 'only calls since <when>: a duration back (24h, 7d) or a time (2026-12-01, 2026-12-07T09:30:00Z)')
     .addOption(new Option('--by <key>', 'group rows by').choices(['model', 'day', 'provider', 'rule']).default('model'))
     .option('--json', 'print as JSON')
     .action(async (o: { since?: string; by: 'model' | 'day' | 'provider' | 'rule'; json?: boolean }) => {

@@ -38,8 +38,15 @@ export const listPresets = async (dir = presetDir()): Promise<PresetInfo[]> => {
   return out;
 };
 
-const loadPresetFile = async (file: string): Promise<PresetFile> => {
-  const r = parseYaml(await readFile(file, 'utf8'), file, presetFileSchema);
+// Loads a preset file (shipped, or the operator's own in NemoClaw's format); errors carry file:line:col.
+export const loadPresetFile = async (file: string): Promise<PresetFile> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ClawdeckError('PRESET_NOT_FOUND', `cannot read preset file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const r = parseYaml(text, file, presetFileSchema);
   if (!r.ok) {
     throw new ClawdeckError('PRESET_INVALID', `preset ${file} is invalid: ${r.errors[0]?.message}`, {
       where: r.errors.map(({ file: f, line, col }) => ({ file: f, line, col })),

@@ -8,7 +8,7 @@ import type { EgressRequest, PolicyDecision, PolicyEngine, RuleAddition } from '
 import { FilePolicyEngine } from './engine.js';
 import { loadPolicyText } from './load.js';
 import { formatDiff } from './diff.js';
-import { defaultPolicyFile, listPresets, loadPreset } from './presets.js';
+import { defaultPolicyFile, listPresets, loadPreset, loadPresetFile } from './presets.js';
 import type { FileWatcher } from './watcher.js';
 import { startHotReload } from './hot-reload.js';
 
@@ -124,8 +124,8 @@ export const startPolicy = async (ctx: DaemonContext): Promise<PolicyService> =>
     const d = await engine.applyText(text);
     return { ...d, generation: engine.generation, notice: engine.notice() };
   });
-  ctx.server.handle('policy.preset.add', async ({ name }) => {
-    const added = await engine.addPreset(await loadPreset(name));
+  ctx.server.handle('policy.preset.add', async (p) => {
+    const added = await engine.addPreset(await ('file' in p ? loadPresetFile(p.file) : loadPreset(p.name)));
     return { added, generation: engine.generation };
   });
   ctx.server.handle('policy.preset.list', async () => (await listPresets()).map(({ name, description }) => ({ name, description })));

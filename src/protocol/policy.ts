@@ -61,7 +61,8 @@ export const policyMethods = {
     result: policyDiffSchema.extend({ generation: z.number().int(), notice: z.string().nullable() }),
   },
   'policy.preset.add': {
-    params: z.strictObject({ name: z.string().min(1).max(100) }),
+    // A shipped preset by name, or a preset file (NemoClaw's format) by absolute path on the daemon's host.
+    params: z.union([z.strictObject({ name: z.string().min(1).max(100) }), z.strictObject({ file: z.string().startsWith('/').max(4096) })]),
     result: z.object({ added: z.array(z.string()), generation: z.number().int() }),
   },
   'policy.preset.list': {

@@ -182,6 +182,25 @@ describe('the policy service in a running daemon', () => {
     expect(unknown.stderr).toMatch(/no preset named "nope"/);
   });
 
+  it('policy preset add takes the operator\'s own preset file (NemoClaw format), with errors at file:line:col', async () => {
+    const file = join(h.dir, 'corp-preset.yaml');
+    writeFileSync(file, 'preset:\n  name: corp\n  description: "internal artifact mirror"\n\nnetwork_policies:\n  corp_mirror:\n    name: corp_mirror\n    endpoints:\n      - host: artifacts.corp.example\n        port: 443\n        access: read-only\n');
+    const r = await h.cli(['policy', 'preset', 'add', file]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/added 1 endpoint\(s\)/);
+    expect(readFileSync(h.paths.policyFile, 'utf8')).toContain('artifacts.corp.example');
+    const broken = join(h.dir, 'broken-preset.yaml');
+    writeFileSync(broken, 'preset:\n  name: broken\nnetwork_policies:\n  b:\n    endpoints:\n      - host: b.corp.example\n        port: 443\n        rules:\n          - allow: { method: GET, path: "api/**" }\n');
+    const bad = await h.cli(['policy', 'preset', 'add', broken]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain(`${broken}:9:`);
+    expect(bad.stderr).toContain('never matches');
+    expect(readFileSync(h.paths.policyFile, 'utf8')).not.toContain('b.corp.example');
+    const missing = await h.cli(['policy', 'preset', 'add', join(h.dir, 'nope.yaml')]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read preset file .*nope\.yaml: ENOENT/);
+  });
+
   it('toggles and deletes endpoints by rule id (TUI methods)', async () => {
     const off = await client.request('policy.endpoint.toggle', { id: 'clawhub/endpoints[0]' });
     expect(off.enabled).toBe(false);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { withDaemon } from '../connect.js';
 import { printJson, table } from '../output.js';
@@ -177,11 +177,13 @@ export const registerPolicy = (program: Command): void => {
     .action(edit);
   const preset = cmd.command('preset').description('bundles of rules (npm, pypi, github, ...) merged into the policy');
   preset
-    .command('add <name>')
-    .description('merge a preset into the policy file (nothing already there is dropped)')
+    .command('add <preset>')
+    .description('merge a shipped preset (by name) or a preset file (a path, NemoClaw\'s preset format) into the policy file; nothing already there is dropped')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const res = await withDaemon('cli-policy', (c) => c.request('policy.preset.add', { name }));
+      // A path (has a slash or a YAML extension) names the operator's own preset file, read by the daemon on this host.
+      const params = name.includes('/') || /\.ya?ml$/i.test(name) ? { file: resolve(name) } : { name };
+      const res = await withDaemon('cli-policy', (c) => c.request('policy.preset.add', params));
       if (opts.json) return printJson({ name, ...res });
       if (!res.added.length) return void process.stdout.write(`preset ${name}: already in the policy, nothing added\n`);
       process.stdout.write(`preset ${name}: added ${res.added.length} endpoint(s) (generation ${res.generation})\n${res.added.map((a) => `+ ${a}`).join('\n')}\n`);

@@ -1,3 +1,5 @@
+import { servletPath } from '../policy/path-readings.js';
+
 // Request-path normalization for L7 rules: the path the policy checks is exactly the path sent upstream,
 // so no encoding trick can make a rule see one path and the server another.
 
@@ -43,8 +45,10 @@ export const normalizePath = (raw: string, opts: { allowEncodedSlash?: boolean }
   }
   out = out.replace(/\/{2,}/g, '/');
   // Kept %2F counts as a separator here: a server that decodes it must not find a dot segment either.
+  // "..;x" is a dot segment to a servlet container (it drops ";params" first): refused like "..".
   for (const seg of out.split(/\/|%2F/)) {
-    if (seg === '.' || seg === '..') return bad('dot_segment', `dot segment ("${seg}") in the path is refused: send the resolved path`);
+    const bare = servletPath(seg);
+    if (bare === '.' || bare === '..') return bad('dot_segment', `dot segment ("${seg}") in the path is refused: send the resolved path`);
   }
   return { ok: true, path: out };
 };

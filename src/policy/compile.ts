@@ -9,6 +9,8 @@ import type { Endpoint, PolicyFile, RuleMatch } from './schema.js';
 export interface CompiledMatch {
   methods: ReadonlySet<string> | null;
   path: RegExp | null;
+  // The same glob case-insensitively, for the lenient reading of a path a deny rule is checked against.
+  pathFolded: RegExp | null;
   query: Array<{ key: string; values: RegExp[] }> | null;
 }
 
@@ -77,13 +79,17 @@ export interface CompiledPolicy {
 
 const newNode = (): TrieNode => ({ children: new Map(), one: [], many: [], globs: [] });
 
-const compileMatch = (m: RuleMatch): CompiledMatch => ({
-  methods: m.method === undefined || m.method === '*' ? null : new Set([m.method.toUpperCase()]),
-  path: m.path === undefined || m.path === '**' || m.path === '/**' ? null : globToRegExp(m.path),
-  query: m.query
-    ? Object.entries(m.query).map(([key, v]) => ({ key, values: (typeof v === 'string' ? [v] : v.any).map(globToRegExp) }))
-    : null,
-});
+const compileMatch = (m: RuleMatch): CompiledMatch => {
+  const path = m.path === undefined || m.path === '**' || m.path === '/**' ? null : globToRegExp(m.path);
+  return {
+    methods: m.method === undefined || m.method === '*' ? null : new Set([m.method.toUpperCase()]),
+    path,
+    pathFolded: path && new RegExp(path.source, 'i'),
+    query: m.query
+      ? Object.entries(m.query).map(([key, v]) => ({ key, values: (typeof v === 'string' ? [v] : v.any).map(globToRegExp) }))
+      : null,
+  };
+};
 
 const expiryOf = (e: { expires?: string | Date | undefined; ttl?: string | number | undefined; approved_at?: string | Date | undefined }): number | null => {
   const times: number[] = [];
@@ -95,7 +101,7 @@ const expiryOf = (e: { expires?: string | Date | undefined; ttl?: string | numbe
 const compileEndpoint = (key: string, i: number, e: Endpoint, policyExpiry: number | null, binaries: BinaryMatcher | null): { ep: CompiledEndpoint; pattern: HostPattern | null } => {
   let allows: CompiledMatch[] | null = null;
   if (e.rules) allows = e.rules.map((r) => compileMatch(r.allow));
-  else if (e.access === 'read-only' || e.access === 'read-write') allows = [{ methods: ACCESS_METHODS[e.access], path: null, query: null }];
+  else if (e.access === 'read-only' || e.access === 'read-write') allows = [{ methods: ACCESS_METHODS[e.access], path: null, pathFolded: null, query: null }];
   const denies = (e.deny_rules ?? []).map(compileMatch);
   const own = expiryOf(e);
   const expiresAt = own === null ? policyExpiry : policyExpiry === null ? own : Math.min(own, policyExpiry);

@@ -1,6 +1,7 @@
 import type { EgressRequest, PolicyDecision } from './engine-types.js';
 import { inCidrs, parseAddress, restrictedClass } from './address.js';
 import type { CompiledEndpoint, CompiledMatch, CompiledPolicy } from './compile.js';
+import { lenientPath, servletPath } from './path-readings.js';
 import { normalizeHost } from './host-pattern.js';
 import { binaryAllowed, describeBinary } from './binary-match.js';
 
@@ -62,9 +63,14 @@ interface L7 {
 
 const queryOf = (r: L7): Map<string, string[]> => (r.query ??= parseQuery(r.rawQuery));
 
-const matchesL7 = (m: CompiledMatch, r: L7): boolean => {
+// `readings`: for deny rules, the path also as a servlet container and a case-insensitive server read it.
+const matchesL7 = (m: CompiledMatch, r: L7, readings = false): boolean => {
   if (m.methods && !m.methods.has(r.method)) return false;
-  if (m.path && !m.path.test(r.path)) return false;
+  if (m.path && !m.path.test(r.path)) {
+    if (!readings) return false;
+    const servlet = servletPath(r.path);
+    if (!(servlet !== r.path && m.path.test(servlet)) && !m.pathFolded!.test(lenientPath(servlet))) return false;
+  }
   if (m.query) {
     const q = queryOf(r);
     for (const { key, values } of m.query) {
@@ -141,7 +147,7 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
   for (const ep of named) {
     if (!applies(ep, r)) continue;
     let hit = ep.totalDeny;
-    if (!hit && r.on) for (const d of ep.denies) if (matchesL7(d, r)) hit = true;
+    if (!hit && r.on) for (const d of ep.denies) if (matchesL7(d, r, true)) hit = true;
     if (!hit) continue;
     const reason = ep.totalDeny ? `rule ${ep.id} denies ${host}` : `deny rule in ${ep.id} matches ${r.method} ${r.path}`;
     if (!ep.audit) return decision('deny', ep.id, reason);

@@ -12,6 +12,7 @@ describe('normalizePath', () => {
     ['/a/%2525/b', '/a/%2525/b'],
     ['/.well-known/x', '/.well-known/x'],
     ['/a/..b/c.', '/a/..b/c.'],
+    ['/a;v=1/..x;/b', '/a;v=1/..x;/b'],
   ])('%s → %s', (raw, want) => {
     expect(normalizePath(raw)).toEqual({ ok: true, path: want });
   });
@@ -32,6 +33,9 @@ describe('normalizePath', () => {
     ['/a/%2e%2e/b', 'dot_segment'],
     ['/a/.%2E/b', 'dot_segment'],
     ['/a/%2e/b', 'dot_segment'],
+    ['/a/..;/admin', 'dot_segment'],
+    ['/a/..;jsessionid=1/b', 'dot_segment'],
+    ['/a/.;x/b', 'dot_segment'],
     ['/a\\..\\b', 'bad_path'],
     ['/a/%252e%252e/b', 'double_encoding'],
     ['/a%252Fb', 'double_encoding'],

@@ -50,6 +50,11 @@ describe('plain-HTTP path rules decide on the normalized path', () => {
     ['/a/%2e%2e/admin/x', 400, 'dot_segment'],
     ['/a%2F..%2Fadmin/x', 400, 'dot_segment'],
     ['/admin%2Fx', 400, 'encoded_slash'],
+    // What a servlet container or a case-insensitive server would serve as /admin/x.
+    ['/admin;jsessionid=1/x', 403, 'denied'],
+    ['/ADMIN/x', 403, 'denied'],
+    ['/admin./x', 403, 'denied'],
+    ['/a/..;/admin/x', 400, 'dot_segment'],
   ])('%s → %i %s, never forwarded', async (path, status, error) => {
     const before = seen.length;
     const r = await get(path);

@@ -48,6 +48,11 @@ network_policies:
         rules:
           - allow: { method: GET, path: "/bot*/**" }
           - allow: { method: GET, path: /search, query: { tag: { any: ["v1.*", "v2.*"] } } }
+      - host: java.test
+        port: 443
+        protocol: rest
+        access: full
+        deny_rules: [{ path: /manager/** }, { path: /admin }]
   audited:
     endpoints:
       - { host: audit.test, port: 443, protocol: rest, enforcement: audit, access: read-only }
@@ -132,6 +137,13 @@ const rows: Row[] = [
   ['requests outside the deny rule pass', { host: 'api.github.test', port: 443, ip: PUB, method: 'POST', path: '/repos/a/issues' }, 'allow', 'l7/endpoints[0]'],
   ['a deny rule with a query matcher needs the query', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: 'force=false' }, 'allow', 'l7/endpoints[0]'],
   ['a deny rule with a query matcher fires on it', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: '?force=true' }, 'deny', 'l7/endpoints[0]'],
+  // Other servers' readings of a path: a deny rule also covers them (servlet ";params", case, trailing dots/spaces).
+  ['a deny rule covers ";params" (a servlet container drops them)', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/manager;jsessionid=1/html' }, 'deny', 'l7/endpoints[2]'],
+  ['a deny rule covers ";params" on the last segment', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/admin;x' }, 'deny', 'l7/endpoints[2]'],
+  ['a deny rule covers another case (case-insensitive servers)', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/ADMIN' }, 'deny', 'l7/endpoints[2]'],
+  ['a deny rule covers trailing dots and spaces in a segment', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/Manager.%20/x' }, 'deny', 'l7/endpoints[2]'],
+  ['the same spellings of other paths pass', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/admins;x/Manager' }, 'allow', 'l7/endpoints[2]'],
+  ['another reading never widens an allow rule', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/BOT123/getUpdates' }, 'deny', 'l7/endpoints[1]'],
   ['path globs in allow rules match', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/bot123/getUpdates' }, 'allow', 'l7/endpoints[1]'],
   ['paths outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/other' }, 'deny', 'l7/endpoints[1]'],
   ['methods outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'POST', path: '/bot1/x' }, 'deny', 'l7/endpoints[1]'],

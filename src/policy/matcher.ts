@@ -59,7 +59,15 @@ interface L7 {
   path: string;
   rawQuery: string | undefined;
   query: Map<string, string[]> | undefined;
+  // The path as servlet containers and case-insensitive servers read it (path-readings.ts), made when first needed.
+  readings: { servlet: string; lenient: string } | undefined;
 }
+
+const readingsOf = (r: L7): { servlet: string; lenient: string } => {
+  if (r.readings) return r.readings;
+  const servlet = servletPath(r.path);
+  return (r.readings = { servlet, lenient: lenientPath(servlet) });
+};
 
 const queryOf = (r: L7): Map<string, string[]> => (r.query ??= parseQuery(r.rawQuery));
 
@@ -68,8 +76,8 @@ const matchesL7 = (m: CompiledMatch, r: L7, readings = false): boolean => {
   if (m.methods && !m.methods.has(r.method)) return false;
   if (m.path && !m.path.test(r.path)) {
     if (!readings) return false;
-    const servlet = servletPath(r.path);
-    if (!(servlet !== r.path && m.path.test(servlet)) && !m.pathFolded!.test(lenientPath(servlet))) return false;
+    const { servlet, lenient } = readingsOf(r);
+    if (!(servlet !== r.path && m.path.test(servlet)) && !m.pathFolded!.test(lenient)) return false;
   }
   if (m.query) {
     const q = queryOf(r);
@@ -140,6 +148,7 @@ export const decide = (c: CompiledPolicy, req: EgressRequest, now = Date.now()):
     path: req.path ?? '/',
     rawQuery: req.query,
     query: undefined,
+    readings: undefined,
   };
 
   // Deny first: an outright deny, or (for requests) a matching deny rule.

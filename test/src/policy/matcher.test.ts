@@ -142,6 +142,7 @@ const rows: Row[] = [
   ['a deny rule covers ";params" on the last segment', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/admin;x' }, 'deny', 'l7/endpoints[2]'],
   ['a deny rule covers another case (case-insensitive servers)', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/ADMIN' }, 'deny', 'l7/endpoints[2]'],
   ['a deny rule covers trailing dots and spaces in a segment', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/Manager.%20/x' }, 'deny', 'l7/endpoints[2]'],
+  ['a deny rule covers a trailing slash (routers that ignore it)', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/admin/' }, 'deny', 'l7/endpoints[2]'],
   ['the same spellings of other paths pass', { host: 'java.test', port: 443, ip: PUB, method: 'GET', path: '/admins;x/Manager' }, 'allow', 'l7/endpoints[2]'],
   ['another reading never widens an allow rule', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/BOT123/getUpdates' }, 'deny', 'l7/endpoints[1]'],
   ['path globs in allow rules match', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/bot123/getUpdates' }, 'allow', 'l7/endpoints[1]'],

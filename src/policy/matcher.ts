@@ -71,11 +71,14 @@ const readingsOf = (r: L7): { servlet: string; lenient: string } => {
 
 const queryOf = (r: L7): Map<string, string[]> => (r.query ??= parseQuery(r.rawQuery));
 
-// `readings`: for deny rules, the path also as a servlet container and a case-insensitive server read it.
-const matchesL7 = (m: CompiledMatch, r: L7, readings = false): boolean => {
+// `deny`: the clause is a deny rule, so it matches every reading an upstream may make of the request: the path also
+// as a servlet container and a case-insensitive server read it, and a repeated query key when any of its values
+// matches. An allow clause matches only when every reading is allowed: each value of a repeated key must match
+// (servers differ on which one they use: PHP the last, Java the first).
+const matchesL7 = (m: CompiledMatch, r: L7, deny = false): boolean => {
   if (m.methods && !m.methods.has(r.method)) return false;
   if (m.path && !m.path.test(r.path)) {
-    if (!readings) return false;
+    if (!deny) return false;
     const { servlet, lenient } = readingsOf(r);
     if (!(servlet !== r.path && m.path.test(servlet)) && !m.pathFolded!.test(lenient)) return false;
   }
@@ -83,7 +86,8 @@ const matchesL7 = (m: CompiledMatch, r: L7, readings = false): boolean => {
     const q = queryOf(r);
     for (const { key, values } of m.query) {
       const got = q.get(key);
-      if (!got || !got.some((v) => values.some((re) => re.test(v)))) return false;
+      const matches = (v: string): boolean => values.some((re) => re.test(v));
+      if (!got || !(deny ? got.some(matches) : got.every(matches))) return false;
     }
   }
   return true;

@@ -149,6 +149,10 @@ const rows: Row[] = [
   ['paths outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/other' }, 'deny', 'l7/endpoints[1]'],
   ['methods outside the allow rules are denied', { host: 'tg.test', port: 443, ip: PUB, method: 'POST', path: '/bot1/x' }, 'deny', 'l7/endpoints[1]'],
   ['query any-matchers allow listed values', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v2.1' }, 'allow', 'l7/endpoints[1]'],
+  ['a repeated query key passes an allow only when every value matches (servers differ on which they use)', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v1.0&tag=v3' }, 'deny', 'l7/endpoints[1]'],
+  ['a repeated query key whose values all match is allowed', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v1.0&tag=v2.5' }, 'allow', 'l7/endpoints[1]'],
+  ['a deny query matcher fires on any value of a repeated key', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: 'force=false&force=true' }, 'deny', 'l7/endpoints[0]'],
+  ['a percent-encoded query value is read decoded', { host: 'api.github.test', port: 443, ip: PUB, method: 'GET', path: '/admin/x', query: 'force=%74rue' }, 'deny', 'l7/endpoints[0]'],
   ['query any-matchers refuse other values', { host: 'tg.test', port: 443, ip: PUB, method: 'GET', path: '/search', query: 'tag=v3' }, 'deny', 'l7/endpoints[1]'],
   ['audit enforcement lets a refused request through', { host: 'audit.test', port: 443, ip: PUB, method: 'POST', path: '/' }, 'allow', 'audited/endpoints[0]'],
   // stamps

@@ -16,8 +16,13 @@ export const parseSince = (v: string, now = Date.now()): number | undefined => {
   const d = parseDuration(v);
   if (d !== undefined) return now - d;
   const t = v.trim();
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) return undefined;
-  const ms = Date.parse(t.length === 10 ? `${t}T00:00:00` : t.replace(' ', 'T'));
+  const m = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
+  if (!m) return undefined;
+  // Date.parse rolls a day past the month's end over ("2026-02-30" is 2 March); such a date is refused instead.
+  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(year, month - 1, date);
+  if (day.getMonth() !== month - 1 || day.getDate() !== date) return undefined;
+  const ms = Date.parse(m[4] === undefined ? `${t}T00:00:00` : t.replace(' ', 'T'));
   return Number.isNaN(ms) ? undefined : ms;
 };
 

@@ -20,6 +20,6 @@ describe('durations and --since', () => {
   });
 
   it('refuses what is neither', () => {
-    for (const v of ['yesterday', '2026-13-45', '2026-12-07T25:00:00Z', '12/07/2026', '1700000000000', '']) expect(parseSince(v), v).toBeUndefined();
+    for (const v of ['yesterday', '2026-13-45', '2026-02-30', '2026-04-31T10:00:00Z', '2026-12-07T25:00:00Z', '12/07/2026', '1700000000000', '']) expect(parseSince(v), v).toBeUndefined();
   });
 });

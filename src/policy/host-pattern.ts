@@ -55,7 +55,7 @@ export const parseHostPattern = (raw: string): { ok: true; pattern: HostPattern 
   if (withPort && !noDot.includes('/')) {
     return { ok: false, message: `host "${raw}" includes a port: write host: ${withPort[1]} and port: ${withPort[2]}` };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(noDot) || noDot.includes('/')) {
+  if (noDot.includes('/')) {
     return { ok: false, message: `host "${raw}" is a URL, not a host: write only the name (e.g. "example.com"), and a path under rules` };
   }
   const labels = noDot.split('.');
